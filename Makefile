@@ -1,0 +1,35 @@
+# Two commands for a fresh machine:  make lab  (set up, open the course)  ·  make test  (set up, run every test)
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+TORCH  ?= torch==2.13.0
+
+.PHONY: lab test setup render students benchmarks clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip
+	$(PY) -m pip install "$(TORCH)"
+	$(PY) -m pip install -e ".[dev]"
+	touch $@
+
+setup: $(VENV)/.installed
+
+lab: setup
+	$(VENV)/bin/jupyter lab notebooks/
+
+test: setup
+	$(PY) -m pytest
+
+render: setup
+	$(PY) -m advdis_lessons.nbtools render
+
+students: setup
+	$(PY) -m advdis_lessons.nbtools students --out student
+
+benchmarks: setup
+	$(PY) benchmarks/render_speed.py
+	$(PY) benchmarks/train_speed.py
+
+clean:
+	rm -rf $(VENV) student .pytest_cache

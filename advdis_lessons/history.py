@@ -1,0 +1,63 @@
+"""``History``: per-step scalars of a training run, aligned by step (missing values are NaN)."""
+from __future__ import annotations
+
+import math
+from typing import Iterable, Mapping
+
+import numpy as np
+
+
+class History:
+    """Records ``{name: value}`` each step; ``h["recon"]`` is a NumPy array over steps."""
+
+    def __init__(self) -> None:
+        self.steps: list[int] = []
+        self._values: dict[str, list[float]] = {}
+
+    def append(self, step: int, scalars: Mapping[str, float]) -> None:
+        """Add one step's scalars; keys first seen now are back-filled with NaN."""
+        for key in scalars:
+            if key not in self._values:
+                self._values[key] = [math.nan] * len(self.steps)
+        self.steps.append(int(step))
+        for key, column in self._values.items():
+            column.append(float(scalars.get(key, math.nan)))
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key not in self._values:
+            raise KeyError(f"no scalar {key!r} in this history; recorded: {', '.join(self.keys()) or 'none'}")
+        return np.asarray(self._values[key], dtype=float)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._values
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def keys(self) -> list[str]:
+        return list(self._values)
+
+    def last(self, key: str) -> float:
+        """The most recent finite value of ``key`` (NaN when there is none)."""
+        finite = self[key][np.isfinite(self[key])]
+        return float(finite[-1]) if len(finite) else math.nan
+
+    def smoothed(self, key: str, window: int = 50) -> np.ndarray:
+        """Running mean over the last ``window`` steps (NaN-aware), for readable curves."""
+        values = self[key]
+        out = np.empty_like(values)
+        for i in range(len(values)):
+            chunk = values[max(0, i - window + 1): i + 1]
+            chunk = chunk[np.isfinite(chunk)]
+            out[i] = chunk.mean() if len(chunk) else math.nan
+        return out
+
+    def to_dict(self) -> dict[str, list]:
+        return {"steps": list(self.steps), **{k: list(v) for k, v in self._values.items()}}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Iterable]) -> "History":
+        h = cls()
+        h.steps = [int(s) for s in data["steps"]]
+        h._values = {k: [float(x) for x in v] for k, v in data.items() if k != "steps"}
+        return h
