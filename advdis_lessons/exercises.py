@@ -124,3 +124,31 @@ def check_bbox_centre(fn: Callable) -> None:
         assert len(got) == 2, f"return (row, col), got {got}"
         assert abs(got[0] - want[0]) <= 1.0 and abs(got[1] - want[1]) <= 1.0, \
             f"for pos_x class {px}, pos_y class {py} expected about (row, col) = ({want[0]:.1f}, {want[1]:.1f}), got {got}"
+
+
+@checker("mig_gap(mi, entropies)")
+def check_mig_gap(fn: Callable) -> None:
+    """Lesson 02: MIG from a (codes x factors) MI matrix: mean over factors of (top1 - top2) / H(factor)."""
+    mi = np.array([[0.9, 0.1], [0.3, 0.2], [0.1, 1.5]])
+    entropies = np.array([1.0, 2.0])
+    got = float(fn(mi, entropies))
+    # factor 0: (0.9 - 0.3) / 1 = 0.6 ; factor 1: (1.5 - 0.2) / 2 = 0.65
+    assert abs(got - 0.625) < 1e-6, f"expected 0.625 on the checker's matrix, got {got:.4f}: per factor, the gap between the " \
+                                    "two largest MI values in its column, divided by the factor's entropy, then the mean"
+    rng = np.random.default_rng(0)
+    mi = rng.uniform(0, 1, (6, 4))
+    ent = rng.uniform(1, 2, 4)
+    top = np.sort(mi, axis=0)[::-1]
+    want = float(np.mean((top[0] - top[1]) / ent))
+    assert abs(float(fn(mi, ent)) - want) < 1e-6, "wrong value on a random 6 x 4 matrix (rows are code dims, columns factors)"
+
+
+@checker("factor_vae_vote(codes, scale)")
+def check_factor_vae_vote(fn: Callable) -> None:
+    """Lesson 02: the vote of one FactorVAE batch = the dim whose variance, after dividing by its global std, is least."""
+    rng = np.random.default_rng(0)
+    codes = rng.normal(size=(64, 4)) * np.array([1.0, 1.0, 0.05, 1.0])  # dim 2 barely moves
+    assert int(fn(codes, np.ones(4))) == 2, "with equal scales the dim with the smallest variance wins"
+    scale = np.array([1.0, 1.0, 0.01, 1.0])  # ... but dim 2 always moves little: normalised, it is not special
+    codes = rng.normal(size=(64, 4)) * np.array([1.0, 0.2, 0.01, 1.0])
+    assert int(fn(codes, scale)) == 1, "divide each dim by its global scale before comparing variances"

@@ -44,4 +44,4 @@ def test_ci_installs_torch_first_and_runs_readme_command():
     make = (ROOT / "Makefile").read_text()
     readme = (ROOT / "README.md").read_text()
     assert "make test" in ci and "make test" in readme
-    assert make.index("torch==2.13.0") < make.index('-e ".[dev]"')
+    assert make.index("torch==2.13.0") < make.index('-e ".[$(EXTRAS)]"')
