@@ -18,7 +18,7 @@ from .recipes import CONFIGS, get_config
 
 @torch.no_grad()
 def heldout_terms(model: torch.nn.Module, n: int = 2048, seed: int = 12345) -> dict[str, float]:
-    """Reconstruction, KL and active dims of a model on fresh images (not the training stream)."""
+    """Reconstruction, KL and active units (KL > 0.1 nats) of a model on fresh images (not the training stream)."""
     from .data import DSprites
     from .objectives import bernoulli_reconstruction, gaussian_kl
 
@@ -31,7 +31,7 @@ def heldout_terms(model: torch.nn.Module, n: int = 2048, seed: int = 12345) -> d
     kl_dims = gaussian_kl(mu, logvar).mean(0)
     return {"recon": round(recon, 3), "kl": round(kl_dims.sum().item(), 3),
             "kl_per_dim": [round(v, 4) for v in kl_dims.tolist()],
-            "active_dims": int((kl_dims > 0.1).sum().item())}
+            "active_units": int((kl_dims > 0.1).sum().item())}
 
 
 def disentanglement(model: torch.nn.Module) -> dict:
