@@ -57,6 +57,8 @@ def register(cls: type[Method]) -> type[Method]:
 
 def build_method(name: str, model: torch.nn.Module, **params: Any) -> Method:
     """Instantiate a registered method by name; unknown names list the choices."""
+    from . import factorvae  # noqa: F401  (registers beta_vae, annealed_vae, factor_vae)
+
     if name not in METHODS:
         raise ValueError(f"unknown method {name!r}; allowed: {', '.join(sorted(METHODS))}")
     return METHODS[name](model, **params)
@@ -91,6 +93,15 @@ class VAE(Method):
         out = {"loss": loss.item(), "recon": terms["recon"].item(), "kl": terms["kl"].item()}
         out.update({f"kl_{j}": v for j, v in enumerate(terms["kl_per_dim"].tolist())})
         return out
+
+
+def __getattr__(name: str) -> Any:
+    """``training.BetaVAE``, ``training.AnnealedVAE``, ``training.FactorVAE`` live in ``factorvae`` (lesson 03-04)."""
+    if name in ("BetaVAE", "AnnealedVAE", "FactorVAE"):
+        from . import factorvae
+
+        return getattr(factorvae, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _autocast(precision: str, device: torch.device) -> contextlib.AbstractContextManager:

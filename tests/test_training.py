@@ -84,3 +84,10 @@ def test_build_method_and_bad_args():
         training.VAE(models.ConvVAE(), lr=0)
     with pytest.raises(ValueError, match="steps must be >= 0"):
         training.fit(m, DSprites(), -1)
+
+def test_training_exposes_tc_methods():
+    from advdis_lessons import factorvae
+    assert training.FactorVAE is factorvae.FactorVAE and training.BetaVAE is factorvae.BetaVAE
+    assert {"vae", "beta_vae", "annealed_vae", "factor_vae"} <= set(training.METHODS)
+    with pytest.raises(AttributeError):
+        training.NoSuchMethod
