@@ -60,17 +60,22 @@ def problems(path: Path) -> list[str]:
     return out
 
 
-def render(path: Path, budget: str = "lesson", timeout: int = 1800) -> float:
-    """Execute a notebook in its own folder at ``budget``, stamp it and save it; returns seconds."""
+def execute(nb: nbformat.NotebookNode, path: Path, budget: str = "lesson", timeout: int = 1800) -> float:
+    """Run a notebook in memory, in its own folder, at ``budget`` with strict exercise checks; returns seconds."""
     from nbclient import NotebookClient
 
-    nb = nbformat.read(path, as_version=4)
     os.environ["ADVDIS_BUDGET"] = budget
     os.environ["ADVDIS_EXERCISES"] = "strict"
     t0 = time.perf_counter()
     NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
                    store_widget_state=True).execute()
-    seconds = time.perf_counter() - t0
+    return time.perf_counter() - t0
+
+
+def render(path: Path, budget: str = "lesson", timeout: int = 1800) -> float:
+    """Execute a notebook at ``budget``, stamp it and save it; returns seconds."""
+    nb = nbformat.read(path, as_version=4)
+    seconds = execute(nb, path, budget, timeout)
     nb.metadata["advdis"] = {"code_hash": code_hash(nb), "budget": budget, "seconds": round(seconds, 1)}
     nbformat.write(nb, path)
     return seconds

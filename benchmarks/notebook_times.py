@@ -8,12 +8,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 
 import nbformat
-from nbclient import NotebookClient
 
-from advdis_lessons.nbtools import notebooks
+from advdis_lessons.nbtools import execute, notebooks
 
 TARGETS = {"smoke": 60, "lesson": 300}
 
@@ -23,17 +21,11 @@ def main() -> int:
     p.add_argument("--budget", default="smoke", choices=("smoke", "lesson", "full"))
     p.add_argument("names", nargs="*")
     args = p.parse_args()
-    os.environ["ADVDIS_BUDGET"] = args.budget
-    os.environ["ADVDIS_EXERCISES"] = "strict"
     target = TARGETS.get(args.budget)
     print(f"command: python {' '.join(sys.argv)}  ({os.cpu_count()} cores, ADVDIS_THREADS={os.environ.get('ADVDIS_THREADS', 'all')})")
     over = 0
     for path in notebooks(args.names):
-        nb = nbformat.read(path, as_version=4)
-        t0 = time.perf_counter()
-        NotebookClient(nb, timeout=1800, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
-        seconds = time.perf_counter() - t0
+        seconds = execute(nbformat.read(path, as_version=4), path, args.budget)
         flag = "" if target is None or seconds <= target else f"  OVER the {target} s target"
         over += bool(flag)
         print(f"{path.name:40s} {seconds:7.1f} s{flag}", flush=True)
