@@ -18,7 +18,34 @@ CONFIGS: dict[str, dict] = {
         "seed": 0,
         "steps": {"smoke": 20, "lesson": 2000, "full": 15000},
     },
+    # Kim & Mnih (2018) as published: Adam 1e-4, two batches of 64, the 6 x 1000 discriminator,
+    # 300k steps (about 10 CPU hours here). Kept by name as the baseline of
+    # benchmarks/time_to_disentangle.py; nothing is shipped from it.
+    "factor_vae_paper": {
+        "method": "factor_vae",
+        "model": {"z_dim": 10},
+        "params": {"gamma": 35.0, "lr": 1e-4, "d_lr": 1e-4, "d_paper": True},
+        "batch_size": 128,
+        "seed": 0,
+        "steps": {"smoke": 20, "lesson": 2000, "full": 300_000},
+    },
 }
+
+FAST = {"model": {"z_dim": 10, "width": "narrow"}, "lr": 5e-4, "batch_size": 64, "steps": 6000}
+"""The fast recipe of lessons 03-04 (see benchmarks/time_to_disentangle.py and the README)."""
+
+
+def _fast(method: str, steps: dict | None = None, batch_size: int | None = None, **params) -> dict:
+    return {"method": method, "model": dict(FAST["model"]), "params": {"lr": FAST["lr"], **params},
+            "batch_size": batch_size or FAST["batch_size"], "seed": 0,
+            "steps": steps or {"smoke": 20, "lesson": 1500, "full": FAST["steps"]}}
+
+
+for _beta in (1, 2, 4, 8, 16):
+    CONFIGS[f"beta_vae_b{_beta}"] = _fast("beta_vae", beta=float(_beta))
+CONFIGS["annealed_vae"] = _fast("annealed_vae", gamma=100.0, c_max=25.0, ramp_steps=FAST["steps"] * 2 // 3)
+for _gamma in (10, 35, 100):
+    CONFIGS[f"factor_vae_g{_gamma}"] = _fast("factor_vae", gamma=float(_gamma), d_lr=5e-4, batch_size=128)
 
 
 def get_config(name: str) -> dict:
@@ -26,3 +53,4 @@ def get_config(name: str) -> dict:
     if name not in CONFIGS:
         raise ValueError(f"unknown config {name!r}; known: {', '.join(sorted(CONFIGS))}")
     return copy.deepcopy(CONFIGS[name])
+

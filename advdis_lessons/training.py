@@ -6,6 +6,8 @@ Introduced in lesson 01. A *method* is a small class owning its model(s) and opt
 from __future__ import annotations
 
 import contextlib
+import importlib
+import importlib.util
 import math
 import time
 from typing import Any, Callable, Iterable, Iterator
@@ -55,10 +57,24 @@ def register(cls: type[Method]) -> type[Method]:
     return cls
 
 
+METHOD_MODULES: dict[str, tuple[str, ...]] = {
+    "factorvae": ("BetaVAE", "AnnealedVAE", "FactorVAE"),  # lessons 03-04
+    "aae": ("AAE",),  # lesson 05
+    "supervised": ("SupervisedAdversary",),  # lesson 06
+    "masking": ("MaskingAdversary",),  # lesson 07
+}
+"""Modules whose methods register themselves on import (imported lazily: plain VAE users skip them)."""
+
+
+def _import_method_modules() -> None:
+    for module in METHOD_MODULES:
+        if importlib.util.find_spec(f"{__package__}.{module}") is not None:
+            importlib.import_module(f"{__package__}.{module}")
+
+
 def build_method(name: str, model: torch.nn.Module, **params: Any) -> Method:
     """Instantiate a registered method by name; unknown names list the choices."""
-    from . import factorvae  # noqa: F401  (registers beta_vae, annealed_vae, factor_vae)
-
+    _import_method_modules()
     if name not in METHODS:
         raise ValueError(f"unknown method {name!r}; allowed: {', '.join(sorted(METHODS))}")
     return METHODS[name](model, **params)
@@ -96,11 +112,10 @@ class VAE(Method):
 
 
 def __getattr__(name: str) -> Any:
-    """``training.BetaVAE``, ``training.AnnealedVAE``, ``training.FactorVAE`` live in ``factorvae`` (lesson 03-04)."""
-    if name in ("BetaVAE", "AnnealedVAE", "FactorVAE"):
-        from . import factorvae
-
-        return getattr(factorvae, name)
+    """``training.FactorVAE`` etc.: the methods of later lessons, from their modules (:data:`METHOD_MODULES`)."""
+    for module, names in METHOD_MODULES.items():
+        if name in names:
+            return getattr(importlib.import_module(f"{__package__}.{module}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -16,6 +16,16 @@ def test_conv_vae_shapes_and_size():
     assert 700_000 < models.num_parameters(models.ConvVAE()) < 800_000
 
 
+def test_narrow_width_and_bad_width():
+    m = models.ConvVAE(width="narrow")
+    assert m.embed(torch.zeros(2, 1, 64, 64)).shape == (2, 10)
+    # Half the channels and FC width: about a quarter of the parameters.
+    assert 150_000 < models.num_parameters(m) < 250_000
+    assert models.build_model({"z_dim": 4, "width": "narrow"}).encoder.fc[1].out_features == 128
+    with pytest.raises(ValueError, match="unknown width 'wide'.*standard, narrow"):
+        models.ConvVAE(width="wide")
+
+
 def test_decoder_bias_starts_at_mean_pixel():
     m = models.ConvVAE()
     p = torch.sigmoid(m.decoder.out.bias).item()

@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 
 from advdis_lessons import checkpoints, recipes
+from advdis_lessons.data import DSprites
+from advdis_lessons.metrics import evaluate
 from advdis_lessons.pretrain import heldout_terms
 
 SHIPPED = sorted(checkpoints.DATA_DIR.glob("*.pt"))
@@ -26,3 +28,16 @@ def test_shipped_checkpoint_matches_sidecar(path: Path):
     assert again["recon"] == pytest.approx(side["metrics"]["recon"], rel=0.03)
     assert again["kl"] == pytest.approx(side["metrics"]["kl"], rel=0.03)
     assert again["active_units"] == side["metrics"]["active_units"]
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_shipped_checkpoint_remeasures_its_fast_metrics(path: Path):
+    """MIG and FactorVAE score (the ``fast`` preset, same draws as pretrain) agree with the sidecar."""
+    side = checkpoints.read_sidecar(path)
+    if "mig" not in side["metrics"]:
+        pytest.fail(f"{path.name}: sidecar has no disentanglement metrics; run "
+                    f"python -m advdis_lessons.pretrain {path.stem} --remeasure")
+    method, _ = checkpoints.load(path, device="cpu")
+    again = evaluate(DSprites(), method.model.embed, preset="fast", seed=0, only=("mig", "factor_vae"))
+    assert again["mig"] == pytest.approx(side["metrics"]["mig"], abs=0.02)
+    assert again["factor_vae"] == pytest.approx(side["metrics"]["factor_vae"], abs=0.03)
