@@ -142,3 +142,115 @@ def estimate_tc(samples: torch.Tensor, steps: int = 1000, seed: int = 0, batch_s
         sched.step()
     with torch.no_grad():
         return float(disc.tc(held_out))
+
+
+# ---------------------------------------------------------------------------------------------- lessons 06-07
+
+class _ReverseGrad(torch.autograd.Function):
+    """Identity on the way forward; multiplies the incoming gradient by -lambd on the way back."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, lambd: float) -> torch.Tensor:  # type: ignore[override]
+        ctx.lambd = lambd
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None]:  # type: ignore[override]
+        return -ctx.lambd * grad, None
+
+
+def _check_lambd(lambd: float) -> float:
+    lambd = float(lambd)
+    if not math.isfinite(lambd) or lambd < 0:
+        raise ValueError(f"lambd must be a finite number >= 0, got {lambd}")
+    return lambd
+
+
+def grad_reverse(x: torch.Tensor, lambd: float = 1.0) -> torch.Tensor:
+    """Gradient reversal (Ganin & Lempitsky, 2015): returns ``x``; backward sends ``-lambd * grad``.
+
+    Put it between an encoder and an adversary: one backward pass then trains the adversary to
+    *minimise* its loss while the encoder receives the gradient that *maximises* it (lesson 06).
+    """
+    return _ReverseGrad.apply(x, _check_lambd(lambd))
+
+
+class GradientReversal(nn.Module):
+    """Module form of :func:`grad_reverse`; set ``.lambd`` between steps to ramp the reversal weight."""
+
+    def __init__(self, lambd: float = 1.0):
+        super().__init__()
+        self.lambd = lambd
+
+    @property
+    def lambd(self) -> float:
+        """The reversal weight (>= 0): backward multiplies gradients by ``-lambd``."""
+        return self._lambd
+
+    @lambd.setter
+    def lambd(self, value: float) -> None:
+        self._lambd = _check_lambd(value)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return grad_reverse(x, self.lambd)
+
+    def extra_repr(self) -> str:
+        return f"lambd={self.lambd}"
+
+
+def check_dims(dims, z_dim: int, what: str = "dims") -> tuple[int, ...]:
+    """Validate a list of latent dims: non-empty, integers, unique, each in 0..z_dim-1."""
+    if isinstance(dims, (str, bytes)) or not hasattr(dims, "__iter__"):
+        raise ValueError(f"{what} must be a list of latent dims in 0..{z_dim - 1}, got {dims!r}")
+    dims = tuple(dims)
+    if not dims:
+        raise ValueError(f"{what} must name at least one latent dim in 0..{z_dim - 1}, got an empty list")
+    out = []
+    for d in dims:
+        if isinstance(d, bool) or not hasattr(d, "__index__"):  # ints and NumPy integers, not floats
+            raise ValueError(f"{what} must hold integers in 0..{z_dim - 1}, got {d!r}")
+        d = d.__index__()
+        if not 0 <= d < z_dim:
+            raise ValueError(f"{what} holds {d}, outside the allowed range 0..{z_dim - 1} (z_dim={z_dim})")
+        out.append(d)
+    dims = tuple(out)
+    repeated = sorted({d for d in dims if dims.count(d) > 1})
+    if repeated:
+        raise ValueError(f"{what} must be unique; {repeated} appear more than once in {list(dims)}")
+    return dims
+
+
+class AttributeAdversary(nn.Module):
+    """An MLP that reads a categorical attribute (e.g. shape) from chosen latent dims only.
+
+    Takes full codes (N, z_dim) and returns logits (N, n_classes) computed from ``z[:, dims]``. Lesson
+    06 uses it twice: as the adversary on z_u (the dims that should *not* know the label) and as the
+    auxiliary classifier on z_s (the dims that should); lesson 07 puts it on the masked dims.
+
+    Args:
+        dims: the latent dims it may look at (unique, each in 0..z_dim-1).
+        n_classes: number of label values (>= 2).
+        z_dim: size of the codes it is given.
+        hidden: hidden layer widths (leaky ReLU, see :func:`~advdis_lessons.models.mlp`).
+    """
+
+    def __init__(self, dims, n_classes: int, z_dim: int, hidden=(256, 256)):
+        super().__init__()
+        if isinstance(z_dim, bool) or not isinstance(z_dim, int) or z_dim < 1:
+            raise ValueError(f"z_dim must be an integer >= 1, got {z_dim!r}")
+        if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 2:
+            raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}")
+        self.dims = check_dims(dims, z_dim)
+        self.n_classes, self.z_dim = n_classes, z_dim
+        self.register_buffer("index", torch.tensor(self.dims, dtype=torch.long), persistent=False)
+        self.net = mlp(len(self.dims), n_classes, hidden=tuple(int(h) for h in hidden))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """Logits (N, n_classes) from the selected dims of ``z`` (N, z_dim)."""
+        if z.ndim != 2 or z.shape[1] != self.z_dim:
+            raise ValueError(f"expected codes of shape (N, {self.z_dim}), got {tuple(z.shape)}")
+        return self.net(z.index_select(1, self.index))
+
+    def extra_repr(self) -> str:
+        return f"dims={list(self.dims)}, n_classes={self.n_classes}"
+from .priors import PriorDiscriminator  # noqa: F401,E402  (lesson 05)

@@ -34,6 +34,7 @@ from .metrics_info import (
     mutual_info_matrix,
 )
 from .metrics_intervention import beta_vae_score, factor_vae_score
+from .metrics_mmd import mmd
 from .metrics_probe import explicitness, probe_accuracy, sap
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "explicitness",
     "factor_vae_score",
     "mig",
+    "mmd",
     "modularity",
     "mutual_info_matrix",
     "probe_accuracy",

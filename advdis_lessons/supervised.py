@@ -1,0 +1,285 @@
+"""Supervised adversaries (lesson 06): put a labelled factor in z_s and keep it out of z_u.
+
+The latent code is split into ``z_s`` (``s_dims``, meant for the labelled factor, e.g. shape) and
+``z_u`` (all other dims). An auxiliary classifier on z_s must predict the label; an adversary on z_u
+tries to predict it too, and the encoder is trained to defeat the adversary. Each :meth:`step`:
+
+(a) **adversary update** (:meth:`AdversarialVAE.adversary_step`): cross-entropy of the adversary on
+    the *detached* encoder means of the labelled images; only the adversary's optimiser steps, and
+    no gradient can reach the encoder or the classifier.
+(b) **model update** (:meth:`AdversarialVAE.model_step`): recon + beta * KL + aux_weight * CE of the
+    classifier on z_s + lam(t) * (adversarial term), with the adversary frozen
+    (``requires_grad_(False)``): gradients flow *through* it to the encoder, none land on its weights.
+
+The adversarial term, by ``style`` (see :func:`encoder_adversarial_term`):
+
+* ``"grl"``: the adversary's cross-entropy behind a :func:`~advdis_lessons.adversaries.grad_reverse`
+  layer, so the encoder receives -lam * d(CE)/dz: it *maximises* the adversary's loss. In the
+  classic single-pass design the same backward pass would also train the adversary; here the
+  adversary is frozen in (b) and learns only in (a), which gives the encoder exactly the gradient of
+  -lam * CE (a test checks this) and keeps the two players' updates separate.
+* ``"flip"`` (Fader networks, Lample et al., 2017): cross-entropy of the adversary towards a *flipped*
+  label; with more than two classes the flipped label is drawn uniformly among the other classes.
+* ``"maxent"``: KL(uniform || p_adv(.|z_u)) = -log K - mean_k log p_k, zero exactly when the
+  adversary's prediction is uniform; unlike -CE it is bounded below, so the encoder cannot "win" by
+  making the adversary confidently wrong.
+
+The adversary reads encoder *means* (the representation the post-hoc probes and swaps use, and a
+stricter target than noisy samples); the classifier reads the *sampled* z_s, which is what the
+decoder sees. lam(t) ramps linearly from 0 to ``lam`` over ``lam_ramp_steps`` updates, as in Fader
+networks, so the adversary has learnt something before the encoder starts fighting it.
+
+Labels may exist for a fraction of the images only (:func:`labelled_mask`); label terms average
+over the labelled images of a batch and are skipped (their scalars omitted, NaN in the history)
+when a batch has none.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .adversaries import AttributeAdversary, check_dims, grad_reverse
+from .data import FACTOR_NAMES, FACTOR_SIZES
+from .factorvae import _adam, _elbo_scalars
+from .objectives import elbo_terms
+from .swaps import pixel_iou, swap_iou, swap_latents, swap_targets
+from .training import Method, register
+
+__all__ = ["STYLES", "AdversarialVAE", "SupervisedAdversary", "encoder_adversarial_term", "flipped_labels",
+           "labelled_mask", "pixel_iou", "swap_iou", "swap_latents", "swap_targets"]
+
+STYLES: tuple[str, ...] = ("grl", "flip", "maxent")
+"""Ways for the encoder to defeat the adversary (see the module docstring)."""
+
+_STRIDES = torch.tensor([int(np.prod(FACTOR_SIZES[j + 1:])) for j in range(len(FACTOR_SIZES))])
+
+
+@functools.lru_cache(maxsize=4)
+def _label_uniforms(seed: int) -> torch.Tensor:
+    """One fixed uniform number per dSprites image (737,280 of them), from ``seed``."""
+    return torch.from_numpy(np.random.default_rng(seed).random(int(np.prod(FACTOR_SIZES))).astype(np.float32))
+
+
+def check_fraction(fraction: float) -> float:
+    """A label fraction in (0, 1]."""
+    fraction = float(fraction)
+    if not 0.0 < fraction <= 1.0:
+        raise ValueError(f"label_fraction must be in (0, 1], got {fraction}")
+    return fraction
+
+
+def labelled_mask(factors: torch.Tensor, fraction: float, seed: int = 0) -> torch.Tensor:
+    """Which images carry a label: a fixed function of each image's factor classes; bool (N,).
+
+    Every dSprites image has a flat index (its row in the official array); a seeded table gives each
+    index a uniform number u, and the image is labelled when u < ``fraction``. So the same image is
+    always labelled or always not, about ``fraction`` of all images are, and the labelled set at 1 %
+    is contained in the one at 10 % (same seed).
+    """
+    fraction = check_fraction(fraction)
+    if factors.ndim != 2 or factors.shape[1] != len(FACTOR_SIZES):
+        raise ValueError(f"factors must have shape (N, {len(FACTOR_SIZES)}), got {tuple(factors.shape)}")
+    if fraction == 1.0:
+        return torch.ones(len(factors), dtype=torch.bool, device=factors.device)
+    flat = (factors.long().cpu() * _STRIDES).sum(1)
+    return (_label_uniforms(int(seed))[flat] < fraction).to(factors.device)
+
+
+def check_choice(value: str, allowed: Sequence[str], what: str) -> str:
+    """``value`` if it is one of ``allowed``, else a ValueError listing them."""
+    if value not in allowed:
+        raise ValueError(f"unknown {what} {value!r}; allowed: {', '.join(allowed)}")
+    return value
+
+
+def flipped_labels(y: torch.Tensor, n_classes: int) -> torch.Tensor:
+    """Each label replaced by a uniformly drawn *different* class (1 - y when there are two)."""
+    shift = torch.randint(1, n_classes, y.shape, device=y.device)
+    return (y + shift) % n_classes
+
+
+def encoder_adversarial_term(adversary: torch.nn.Module, codes: torch.Tensor, y: torch.Tensor,
+                             style: str, lam: float) -> tuple[torch.Tensor, float]:
+    """The encoder's adversarial term for one batch of labelled codes; returns (term, value).
+
+    ``term`` is what to add to the loss before ``backward`` (its gradient w.r.t. ``codes`` is
+    lam * the gradient of the objective); ``value`` is lam * the objective the encoder minimises:
+    -CE for ``"grl"`` (written with a reversal layer, so ``term`` itself is +CE), CE towards flipped
+    labels for ``"flip"``, KL(uniform || p_adv) for ``"maxent"``.
+    """
+    check_choice(style, STYLES, "style")
+    if style == "grl":
+        ce = F.cross_entropy(adversary(grad_reverse(codes, lam)).float(), y)
+        return ce, -lam * ce.item()
+    logits = adversary(codes).float()
+    if style == "flip":
+        objective = F.cross_entropy(logits, flipped_labels(y, logits.shape[1]))
+    else:
+        k = logits.shape[1]
+        objective = (-F.log_softmax(logits, 1).mean(1)).mean() - float(np.log(k))
+    return lam * objective, lam * objective.item()
+
+
+class AdversarialVAE(Method):
+    """A VAE plus an attribute adversary on ``adv_dims`` (and optionally a classifier on ``cls_dims``).
+
+    The shared machinery of :class:`SupervisedAdversary` and
+    :class:`~advdis_lessons.masking.MaskingAdversary`; see the module docstring for the two phases.
+    Optimisers: ``"vae"`` (model and classifier, Adam ``lr``) and ``"adversary"`` (Adam ``d_lr``,
+    betas (0.5, 0.9) as for the FactorVAE discriminator).
+    """
+
+    def __init__(self, model: torch.nn.Module, *, factor: str, adv_dims: Sequence[int],
+                 cls_dims: Sequence[int] | None, style: str, lam: float, lam_ramp_steps: int, beta: float,
+                 aux_weight: float, lr: float, d_lr: float, d_steps_per_step: int, hidden: Sequence[int],
+                 label_fraction: float, label_seed: int, device: torch.device | str | None):
+        super().__init__(model, device)
+        z_dim = getattr(model, "z_dim", None)
+        if not isinstance(z_dim, int):
+            raise ValueError(f"model must have an integer z_dim attribute (like ConvVAE), got {z_dim!r}")
+        self.factor = check_choice(factor, FACTOR_NAMES, "factor")
+        self.style = check_choice(style, STYLES, "style")
+        if lam < 0 or beta < 0 or aux_weight < 0 or lam_ramp_steps < 0:
+            raise ValueError(f"lam, beta, aux_weight and lam_ramp_steps must be >= 0, got lam={lam}, "
+                             f"beta={beta}, aux_weight={aux_weight}, lam_ramp_steps={lam_ramp_steps}")
+        if isinstance(d_steps_per_step, bool) or not isinstance(d_steps_per_step, int) or d_steps_per_step < 1:
+            raise ValueError(f"d_steps_per_step must be an integer >= 1, got {d_steps_per_step!r}")
+        self.factor_index = FACTOR_NAMES.index(self.factor)
+        self.n_classes = FACTOR_SIZES[self.factor_index]
+        self.lam, self.lam_ramp_steps = float(lam), int(lam_ramp_steps)
+        self.beta, self.aux_weight, self.d_steps = float(beta), float(aux_weight), d_steps_per_step
+        self.label_fraction, self.label_seed = check_fraction(label_fraction), int(label_seed)
+        self.steps_done = 0
+        hidden = tuple(int(h) for h in hidden)
+        self.adversary = AttributeAdversary(adv_dims, self.n_classes, z_dim, hidden).to(self.device)
+        self.classifier = (AttributeAdversary(cls_dims, self.n_classes, z_dim, hidden).to(self.device)
+                           if cls_dims is not None else None)
+        vae_params = list(self.model.parameters())
+        if self.classifier is not None:
+            vae_params += list(self.classifier.parameters())
+        self.optimizers["vae"] = _adam(vae_params, lr, (0.9, 0.999), "VAE")
+        self.optimizers["adversary"] = _adam(self.adversary.parameters(), d_lr, (0.5, 0.9), "adversary")
+
+    def modules(self) -> dict[str, torch.nn.Module]:
+        out = {"model": self.model, "adversary": self.adversary}
+        if self.classifier is not None:
+            out["classifier"] = self.classifier
+        return out
+
+    def current_lam(self) -> float:
+        """lam(t) for the next update: lam * min(1, t / lam_ramp_steps)."""
+        if self.lam_ramp_steps == 0:
+            return self.lam
+        return self.lam * min(1.0, self.steps_done / self.lam_ramp_steps)
+
+    def labels(self, factors: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(label of every image, bool mask of the labelled ones) for a batch of factor classes."""
+        return factors[:, self.factor_index].long(), labelled_mask(factors, self.label_fraction, self.label_seed)
+
+    def adversary_step(self, codes: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+        """``d_steps_per_step`` adversary updates on ``codes.detach()``; adv_loss/adv_acc before the first."""
+        codes = codes.detach()
+        opt = self.optimizers["adversary"]
+        out: dict[str, float] = {}
+        for i in range(self.d_steps):
+            logits = self.adversary(codes)
+            loss = F.cross_entropy(logits.float(), y)
+            if i == 0:
+                out = {"adv_loss": loss.item(), "adv_acc": (logits.argmax(1) == y).float().mean().item()}
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        return out
+
+    def model_step(self, x: torch.Tensor, forward: tuple[torch.Tensor, ...], y: torch.Tensor,
+                   mask: torch.Tensor) -> dict[str, float]:
+        """One update of encoder, decoder and classifier, with the adversary frozen.
+
+        ``forward`` is ``model(x)`` = (logits, mu, logvar, z). The reported ``loss`` is the objective
+        the encoder minimises (for ``"grl"`` it contains -lam * CE).
+        """
+        logits, mu, logvar, z = forward
+        lam = self.current_lam()
+        terms = elbo_terms(logits, x, mu, logvar)
+        loss = terms["recon"] + self.beta * terms["kl"]
+        value = loss.item()
+        out: dict[str, float] = {}
+        self.adversary.requires_grad_(False)
+        try:
+            if mask.any():
+                if self.classifier is not None:
+                    aux_logits = self.classifier(z[mask]).float()
+                    aux = F.cross_entropy(aux_logits, y[mask])
+                    loss = loss + self.aux_weight * aux
+                    value += self.aux_weight * aux.item()
+                    out.update(aux_loss=aux.item(), aux_acc=(aux_logits.argmax(1) == y[mask]).float().mean().item())
+                term, term_value = encoder_adversarial_term(self.adversary, mu[mask], y[mask], self.style, lam)
+                loss, value = loss + term, value + term_value
+            opt = self.optimizers["vae"]
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        finally:
+            self.adversary.requires_grad_(True)
+        scalars = _elbo_scalars(terms["recon"] + self.beta * terms["kl"], terms)
+        scalars["loss"] = value
+        return {**scalars, **out, "lam": lam}
+
+    def step(self, batch: tuple[torch.Tensor, ...]) -> dict[str, float]:
+        if len(batch) < 2:
+            raise ValueError("this method needs (images, factors) batches, as DSprites.batches yields")
+        x, factors = batch[0], batch[1]
+        y, mask = self.labels(factors)
+        forward = self.model(x)
+        out: dict[str, float] = {}
+        if mask.any():  # (a) first: it sees codes of the current encoder, before (b) changes it
+            out.update(self.adversary_step(forward[1][mask], y[mask]))
+        out.update(self.model_step(x, forward, y, mask))
+        out["labelled"] = mask.float().mean().item()
+        self.steps_done += 1
+        return out
+
+
+@register
+class SupervisedAdversary(AdversarialVAE):
+    """Lesson 06: classifier on z_s = ``s_dims``, adversary on z_u = the other dims.
+
+    Args:
+        model: a VAE with ``z_dim`` (e.g. ``ConvVAE``).
+        factor: the labelled factor, one of ``data.FACTOR_NAMES``.
+        s_dims: the latent dims reserved for it (the rest form z_u).
+        style: ``"grl"``, ``"flip"`` or ``"maxent"`` (see the module docstring).
+        label_fraction: share of images with a label, in (0, 1] (see :func:`labelled_mask`).
+        lam, lam_ramp_steps: final adversarial weight, reached linearly from 0 after this many updates.
+        beta: KL weight. aux_weight: weight of the classifier's cross-entropy.
+            The reconstruction term is 100+ nats per image and the cross-entropies about 1 nat, hence
+            the defaults lam = 10 and aux_weight = 20 (with lam up to 10 all three styles trained stably).
+        lr, d_lr: Adam learning rates of the VAE + classifier and of the adversary.
+        d_steps_per_step: adversary updates per step (on the same detached codes).
+        hidden: hidden widths of the adversary and the classifier.
+        label_seed: seed of the labelled-image table.
+    """
+
+    name = "supervised_adversary"
+
+    def __init__(self, model: torch.nn.Module, factor: str = "shape", s_dims: Sequence[int] = (0, 1),
+                 style: str = "grl", label_fraction: float = 1.0, lam: float = 10.0, lam_ramp_steps: int = 300,
+                 beta: float = 1.0, aux_weight: float = 20.0, lr: float = 5e-4, d_lr: float = 5e-4,
+                 d_steps_per_step: int = 1, hidden: Sequence[int] = (256, 256), label_seed: int = 0,
+                 device: torch.device | str | None = None):
+        z_dim = getattr(model, "z_dim", None)
+        if not isinstance(z_dim, int):
+            raise ValueError(f"model must have an integer z_dim attribute (like ConvVAE), got {z_dim!r}")
+        s = check_dims(s_dims, z_dim, "s_dims")
+        u_dims = [d for d in range(z_dim) if d not in s]
+        if not u_dims:
+            raise ValueError(f"s_dims {list(s)} take all {z_dim} latent dims; leave at least one for z_u")
+        self.s_dims, self.u_dims = list(s), u_dims
+        super().__init__(model, factor=factor, adv_dims=u_dims, cls_dims=s, style=style, lam=lam,
+                         lam_ramp_steps=lam_ramp_steps, beta=beta, aux_weight=aux_weight, lr=lr, d_lr=d_lr,
+                         d_steps_per_step=d_steps_per_step, hidden=hidden, label_fraction=label_fraction,
+                         label_seed=label_seed, device=device)
