@@ -1,0 +1,46 @@
+"""The README's table of shipped checkpoints, read from their sidecars (``data/*.json``).
+
+    python benchmarks/shipped_table.py            # markdown table on stdout
+
+Every number comes from the sidecar that ``python -m advdis_lessons.pretrain NAME`` wrote after training
+(held-out reconstruction and KL on 2,048 fresh images, then the ``fast`` metric preset on encoder means).
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from advdis_lessons.checkpoints import DATA_DIR
+
+COLUMNS = (("recon", "recon (nats)", "{:.1f}"), ("kl", "KL (nats)", "{:.1f}"), ("active_units", "active", "{}"),
+           ("mig", "MIG", "{:.3f}"), ("factor_vae", "FactorVAE score", "{:.3f}"),
+           ("beta_vae", "BetaVAE score", "{:.3f}"), ("dci_disentanglement", "DCI-D", "{:.3f}"))
+
+
+def params(cfg: dict) -> str:
+    """The hyper-parameters that tell recipes apart, as a short string."""
+    keep = ("beta", "gamma", "c_max", "prior", "adv_weight", "style", "lam", "d_paper")
+    return ", ".join(f"{k}={v}" for k, v in cfg["params"].items() if k in keep)
+
+
+def rows(data_dir: Path = DATA_DIR) -> list[str]:
+    head = ["checkpoint", "method", "params", "steps", "minutes", *[c[1] for c in COLUMNS]]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for side_path in sorted(data_dir.glob("*.json")):
+        side = json.loads(side_path.read_text())
+        m = side.get("metrics", {})
+        cells = [side["name"], side["config"]["method"], params(side["config"]), str(side["steps"]),
+                 f"{side['wall_time_s'] / 60:.0f}"]
+        cells += [fmt.format(m[key]) if key in m else "–" for key, _, fmt in COLUMNS]
+        out.append("| " + " | ".join(cells) + " |")
+    return out
+
+
+def main() -> int:
+    print("\n".join(rows()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
