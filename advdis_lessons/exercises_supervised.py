@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from .exercises import checker
+from .metrics_checks import single_threaded
 
 
 def _as_callable(fn: Callable) -> Callable:
@@ -158,6 +159,7 @@ def _probe_accuracy_of(fn: Callable, ctr, ytr, cte, yte) -> float:
 
 
 @checker("probe(codes_train, y_train, codes_test, y_test)")
+@single_threaded  # the learner's sklearn fit: multithreaded BLAS is ~10x slower on a busy 2-core machine
 def check_probe(fn: Callable) -> None:
     """Lesson 07: a fresh classifier fitted on the training codes and scored on the held-out ones."""
     rng = np.random.default_rng(11)
