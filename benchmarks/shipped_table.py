@@ -37,8 +37,32 @@ def rows(data_dir: Path = DATA_DIR) -> list[str]:
     return out
 
 
+def best_of(method: str, data_dir: Path = DATA_DIR) -> dict | None:
+    """The shipped checkpoint of a method with the highest MIG (None if none is measured)."""
+    sides = [json.loads(p.read_text()) for p in sorted(data_dir.glob("*.json"))]
+    sides = [s for s in sides if s["config"]["method"] == method and "mig" in s.get("metrics", {})]
+    return max(sides, key=lambda s: s["metrics"]["mig"]) if sides else None
+
+
+def comparison(data_dir: Path = DATA_DIR) -> str:
+    """Kim & Mnih's claim checked on the shipped sweeps: best FactorVAE vs best beta-VAE by MIG."""
+    b, f = best_of("beta_vae", data_dir), best_of("factor_vae", data_dir)
+    if b is None or f is None:
+        return "comparison needs measured beta_vae and factor_vae checkpoints"
+    mb, mf = b["metrics"], f["metrics"]
+    verdict = ("FactorVAE beats the best beta-VAE in MIG at equal or better reconstruction"
+               if mf["mig"] > mb["mig"] and mf["recon"] <= mb["recon"] else
+               "FactorVAE does NOT beat the best beta-VAE in MIG at equal or better reconstruction")
+    return (f"best beta-VAE {b['name']}: MIG {mb['mig']:.3f}, FactorVAE score {mb['factor_vae']:.3f}, "
+            f"recon {mb['recon']:.1f}\nbest FactorVAE {f['name']}: MIG {mf['mig']:.3f}, FactorVAE score "
+            f"{mf['factor_vae']:.3f}, recon {mf['recon']:.1f}\n{verdict} (one seed each, {b['steps']} and "
+            f"{f['steps']} steps)")
+
+
 def main() -> int:
     print("\n".join(rows()))
+    print()
+    print(comparison())
     return 0
 
 
