@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from .metrics_mmd import mmd
 from .objectives import bernoulli_reconstruction, gaussian_kl, reparameterize
 from .priors import PriorDiscriminator, make_prior
-from .training import Method, register
+from .training import Method, adam, register
 
 MMD_POINTS = 128
 """The per-step MMD uses at most this many codes and prior draws (about 3 ms; a 64-image step takes ~150 ms)."""
@@ -39,15 +39,6 @@ def encoder_adversarial_loss(logits_codes: torch.Tensor) -> torch.Tensor:
     (D(E(x)) near 0); -log D keeps a slope of about -1 per code there (Goodfellow et al., 2014).
     """
     return F.softplus(-logits_codes.float()).mean()
-
-
-def _adam(params, lr: float, betas: Sequence[float], what: str) -> torch.optim.Adam:
-    betas = tuple(float(b) for b in betas)
-    if lr <= 0:
-        raise ValueError(f"{what} lr must be > 0, got {lr}")
-    if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
-        raise ValueError(f"{what} betas must be two numbers in [0, 1), got {betas}")
-    return torch.optim.Adam(params, lr=lr, betas=betas)
 
 
 @register
@@ -104,9 +95,9 @@ class AAE(Method):
         self.stochastic, self.likelihood = bool(stochastic), likelihood
         self.discriminator = PriorDiscriminator(z_dim, hidden=d_hidden, depth=d_depth,
                                                 spectral_norm=d_spectral_norm).to(self.device)
-        self.optimizers["encoder"] = _adam(self._encoder_params(), lr, betas, "encoder")
-        self.optimizers["decoder"] = _adam(self._decoder_params(), lr, betas, "decoder")
-        self.optimizers["discriminator"] = _adam(self.discriminator.parameters(), d_lr, d_betas, "discriminator")
+        self.optimizers["encoder"] = adam(self._encoder_params(), lr, betas, "encoder")
+        self.optimizers["decoder"] = adam(self._decoder_params(), lr, betas, "decoder")
+        self.optimizers["discriminator"] = adam(self.discriminator.parameters(), d_lr, d_betas, "discriminator")
 
     def _encoder_params(self) -> list[torch.nn.Parameter]:
         enc = getattr(self.model, "encoder", None)

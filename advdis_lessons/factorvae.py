@@ -12,7 +12,7 @@ import torch
 from .adversaries import TCDiscriminator, discriminator_cross_entropy
 from .objectives import elbo_terms, reparameterize
 from .objectives_tc import annealed_capacity_loss, beta_vae_loss, capacity_schedule, permute_dims
-from .training import VAE, Method, register
+from .training import VAE, Method, adam, register
 
 
 def _elbo_scalars(loss: torch.Tensor, terms: dict[str, torch.Tensor]) -> dict[str, float]:
@@ -20,15 +20,6 @@ def _elbo_scalars(loss: torch.Tensor, terms: dict[str, torch.Tensor]) -> dict[st
     out = {"loss": loss.item(), "recon": terms["recon"].item(), "kl": terms["kl"].item()}
     out.update({f"kl_{j}": v for j, v in enumerate(terms["kl_per_dim"].tolist())})
     return out
-
-
-def _adam(params, lr: float, betas: Sequence[float], what: str) -> torch.optim.Adam:
-    betas = tuple(float(b) for b in betas)
-    if lr <= 0:
-        raise ValueError(f"{what} lr must be > 0, got {lr}")
-    if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
-        raise ValueError(f"{what} betas must be two numbers in [0, 1), got {betas}")
-    return torch.optim.Adam(params, lr=lr, betas=betas)
 
 
 @register
@@ -77,7 +68,7 @@ class AnnealedVAE(Method):
                              f"c_max={c_max}, ramp_steps={ramp_steps}, start_step={start_step}")
         self.gamma, self.c_max, self.ramp_steps = float(gamma), float(c_max), int(ramp_steps)
         self.steps_done = int(start_step)
-        self.optimizers["vae"] = _adam(self.model.parameters(), lr, (0.9, 0.999), "VAE")
+        self.optimizers["vae"] = adam(self.model.parameters(), lr, (0.9, 0.999), "VAE")
 
     def capacity(self) -> float:
         """The target KL (nats) for the next update."""
@@ -136,8 +127,8 @@ class FactorVAE(Method):
             raise ValueError(f"model must have an integer z_dim attribute (like ConvVAE), got {z_dim!r}")
         self.gamma = float(gamma)
         self.discriminator = TCDiscriminator(z_dim, hidden=d_hidden, depth=d_depth, paper=d_paper).to(self.device)
-        self.optimizers["vae"] = _adam(self.model.parameters(), lr, betas, "VAE")
-        self.optimizers["discriminator"] = _adam(self.discriminator.parameters(), d_lr, d_betas, "discriminator")
+        self.optimizers["vae"] = adam(self.model.parameters(), lr, betas, "VAE")
+        self.optimizers["discriminator"] = adam(self.discriminator.parameters(), d_lr, d_betas, "discriminator")
 
     def modules(self) -> dict[str, torch.nn.Module]:
         return {"model": self.model, "discriminator": self.discriminator}

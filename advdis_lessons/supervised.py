@@ -44,10 +44,10 @@ import torch.nn.functional as F
 
 from .adversaries import AttributeAdversary, check_dims, grad_reverse
 from .data import FACTOR_NAMES, FACTOR_SIZES
-from .factorvae import _adam, _elbo_scalars
+from .factorvae import _elbo_scalars
 from .objectives import elbo_terms
 from .swaps import pixel_iou, swap_iou, swap_latents, swap_targets
-from .training import Method, register
+from .training import Method, adam, register
 
 __all__ = ["STYLES", "AdversarialVAE", "SupervisedAdversary", "encoder_adversarial_term", "flipped_labels",
            "labelled_mask", "pixel_iou", "swap_iou", "swap_latents", "swap_targets"]
@@ -161,8 +161,8 @@ class AdversarialVAE(Method):
         vae_params = list(self.model.parameters())
         if self.classifier is not None:
             vae_params += list(self.classifier.parameters())
-        self.optimizers["vae"] = _adam(vae_params, lr, (0.9, 0.999), "VAE")
-        self.optimizers["adversary"] = _adam(self.adversary.parameters(), d_lr, (0.5, 0.9), "adversary")
+        self.optimizers["vae"] = adam(vae_params, lr, (0.9, 0.999), "VAE")
+        self.optimizers["adversary"] = adam(self.adversary.parameters(), d_lr, (0.5, 0.9), "adversary")
 
     def modules(self) -> dict[str, torch.nn.Module]:
         out = {"model": self.model, "adversary": self.adversary}

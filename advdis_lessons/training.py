@@ -10,7 +10,7 @@ import importlib
 import importlib.util
 import math
 import time
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import torch
 from tqdm.auto import tqdm
@@ -49,6 +49,16 @@ class Method:
 
 
 METHODS: dict[str, type[Method]] = {}
+
+
+def adam(params, lr: float, betas: Sequence[float] = (0.9, 0.999), what: str = "model") -> torch.optim.Adam:
+    """Adam with its arguments checked; ``what`` names the player in the error (e.g. "discriminator lr must be > 0")."""
+    betas = tuple(float(b) for b in betas)
+    if lr <= 0:
+        raise ValueError(f"{what} lr must be > 0, got {lr}")
+    if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
+        raise ValueError(f"{what} betas must be two numbers in [0, 1), got {betas}")
+    return torch.optim.Adam(params, lr=lr, betas=betas)
 
 
 def register(cls: type[Method]) -> type[Method]:

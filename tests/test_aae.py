@@ -17,12 +17,7 @@ from advdis_lessons.priors import (PRIORS, GaussianPrior, LaplacePrior, MixtureP
 AAE_SCALARS = {"loss", "recon", "adv", "d_loss", "d_acc_prior", "d_acc_codes", "d_prior", "d_codes", "mmd"}
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def sparse_batches(n: int, batch_size: int, seed: int = 0) -> list:

@@ -15,12 +15,7 @@ from advdis_lessons.objectives_tc import (annealed_capacity_loss, beta_vae_loss,
 FACTORVAE_SCALARS = {"loss", "recon", "kl", "tc", "d_loss", "d_acc", "d_real", "d_perm"}
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def equicorrelated(d: int, rho: float) -> torch.Tensor:

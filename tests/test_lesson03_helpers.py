@@ -112,10 +112,7 @@ def test_capacity_loss_wrong(monkeypatch):
 # ---------------------------------------------------------------------------------------- plots
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 def test_reconstruction_rows_one_row_per_model():

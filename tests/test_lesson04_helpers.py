@@ -15,14 +15,7 @@ from advdis_lessons.history import History  # noqa: E402
 from advdis_lessons.objectives_tc import permute_dims, tc_from_logits  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _strict_and_one_thread(monkeypatch):
-    monkeypatch.setenv("ADVDIS_EXERCISES", "strict")
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("one_thread", "close_figures")
 
 
 def _stub(*args):

@@ -17,13 +17,7 @@ from advdis_lessons.models import ConvVAE  # noqa: E402
 from advdis_lessons.supervised import flipped_labels, pixel_iou, swap_latents  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _strict_and_one_thread(monkeypatch):
-    monkeypatch.setenv("ADVDIS_EXERCISES", "strict")
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _stub(*args):

@@ -14,10 +14,7 @@ from advdis_lessons.data import DSprites, FACTOR_VALUES  # noqa: E402
 from advdis_lessons.history import History  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 def _history(n=40, with_lam=True):

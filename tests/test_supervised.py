@@ -18,12 +18,7 @@ SUPERVISED_SCALARS = {"loss", "recon", "kl", "aux_loss", "aux_acc", "adv_loss", 
 MASKING_SCALARS = {"loss", "recon", "kl", "adv_loss", "adv_acc", "lam"}
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def narrow() -> models.ConvVAE:
