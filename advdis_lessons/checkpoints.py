@@ -155,7 +155,8 @@ def train(cfg: dict, *, data: Any = None, budget: str | None = None, progress: b
     method = make_method(cfg, device=device)
     t0 = time.perf_counter()
     history = fit(method, data if data is not None else DSprites(), steps, batch_size=int(cfg.get("batch_size", 64)),
-                  seed=seed, progress=progress, callback=callback, desc=cfg["method"])
+                  seed=seed, progress=progress, callback=callback, desc=cfg["method"],
+                  precision=str(cfg.get("precision", "fp32")))
     method.train(False)
     return method, {"config": cfg, "history": history, "steps": steps, "budget": budget, "seed": seed,
                     "wall_time_s": time.perf_counter() - t0, "source": "trained"}

@@ -49,6 +49,8 @@ class ConvDecoder(nn.Module):
     def __init__(self, z_dim: int = 10, channels: Sequence[int] = (64, 64, 32, 32), hidden: int = 256,
                  pixel_mean: float = PIXEL_MEAN):
         super().__init__()
+        if not 0.0 < pixel_mean < 1.0:
+            raise ValueError(f"pixel_mean must be a probability strictly between 0 and 1, got {pixel_mean}")
         self.c0 = channels[0]
         self.fc = nn.Sequential(nn.Linear(z_dim, hidden), nn.ReLU(),
                                 nn.Linear(hidden, self.c0 * 4 * 4), nn.ReLU())
@@ -134,8 +136,10 @@ def mlp(in_dim: int, out_dim: int, hidden: Sequence[int] = (256, 256), slope: fl
 
 
 def build_model(config: dict) -> ConvVAE:
-    """The model a checkpoint config describes (``z_dim``, default 10; ``width``, default "standard")."""
-    return ConvVAE(z_dim=int(config.get("z_dim", 10)), width=str(config.get("width", "standard")))
+    """The model a checkpoint config describes (``z_dim``, default 10; ``width``, default "standard";
+    ``pixel_mean``, default the data's: 0.5 gives a zero output bias, i.e. no decoder-bias initialisation)."""
+    return ConvVAE(z_dim=int(config.get("z_dim", 10)), width=str(config.get("width", "standard")),
+                   pixel_mean=float(config.get("pixel_mean", PIXEL_MEAN)))
 
 
 def num_parameters(module: nn.Module) -> int:

@@ -62,6 +62,18 @@ def adversary_curves(history: History, chance: float, window: int = 25, ax=None,
     return ax
 
 
+def _check_models(labels: Sequence[str], probes: Mapping[str, Sequence[float]], name: str) -> tuple[list[str], int]:
+    """Model labels as strings and their count; at least one model and 1..len(_PROBE_COLOURS) probes."""
+    labels = [str(s) for s in labels]
+    if not labels:
+        raise ValueError("labels must name at least one model")
+    if not probes:
+        raise ValueError(f"{name} must hold at least one probe's accuracies")
+    if len(probes) > len(_PROBE_COLOURS):
+        raise ValueError(f"at most {len(_PROBE_COLOURS)} probes fit the figure, got {len(probes)}")
+    return labels, len(labels)
+
+
 def adversary_vs_probe(labels: Sequence[str], adversary_acc: Sequence[float], probes: Mapping[str, Sequence[float]],
                        chance: float, ax=None):
     """Grouped bars, one group per model: the training adversary's accuracy, then each post-hoc probe's.
@@ -69,15 +81,8 @@ def adversary_vs_probe(labels: Sequence[str], adversary_acc: Sequence[float], pr
     ``probes`` maps a probe name (e.g. "logistic probe") to one accuracy per model. A NaN adversary
     accuracy (a model trained without an adversary) leaves its bar out and writes "no adversary".
     """
-    labels = [str(s) for s in labels]
-    n = len(labels)
-    if n == 0:
-        raise ValueError("labels must name at least one model")
+    labels, n = _check_models(labels, probes, "probes")
     adv = _vector(adversary_acc, "adversary_acc", n)
-    if not probes:
-        raise ValueError("probes must hold at least one probe's accuracies")
-    if len(probes) > len(_PROBE_COLOURS):
-        raise ValueError(f"at most {len(_PROBE_COLOURS)} probes fit the figure, got {len(probes)}")
     series = {"training adversary": adv, **{str(k): _vector(v, f"probes[{k!r}]", n) for k, v in probes.items()}}
     chance = _check_chance(chance)
     if ax is None:
@@ -110,15 +115,8 @@ def lambda_tradeoff(recon: Sequence[float], accuracy: Mapping[str, Sequence[floa
     models in the order given (list them by increasing lam). Lower-left is the goal: good
     reconstruction and nothing readable; the chance line is the floor an honest mask can reach.
     """
-    labels = [str(s) for s in labels]
-    n = len(labels)
-    if n == 0:
-        raise ValueError("labels must name at least one model")
+    labels, n = _check_models(labels, accuracy, "accuracy")
     x = _vector(recon, "recon", n)
-    if not accuracy:
-        raise ValueError("accuracy must hold at least one probe's accuracies")
-    if len(accuracy) > len(_PROBE_COLOURS):
-        raise ValueError(f"at most {len(_PROBE_COLOURS)} probes fit the figure, got {len(accuracy)}")
     chance = _check_chance(chance)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4))

@@ -55,6 +55,42 @@ def get_config(name: str) -> dict:
     return copy.deepcopy(CONFIGS[name])
 
 
+_TOP_LEVEL = ("batch_size", "precision", "seed")
+_MODEL_KEYS = ("width", "z_dim", "pixel_mean")
+
+
+def _value(text: str) -> object:
+    """'1e-3' -> 0.001, '32' -> 32, 'true' -> True, '0,1' is not split here; anything else stays a string."""
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def variant(spec: str) -> dict:
+    """``"recipe[:key=value,...]"`` -> the named recipe with some levers changed (benchmarks use it).
+
+    ``batch_size``, ``precision`` and ``seed`` are top-level keys, ``width``, ``z_dim`` and ``pixel_mean`` go to the model,
+    anything else (``lr``, ``beta``, ``gamma``, ``d_lr``, ``d_paper``, ``lam`` ...) to the method's params.
+    Example: ``variant("beta_vae_b4:precision=bf16,lr=1e-3")``.
+    """
+    name, _, rest = spec.partition(":")
+    cfg = get_config(name)
+    for item in filter(None, rest.split(",")):
+        key, eq, text = item.partition("=")
+        if not eq or not key:
+            raise ValueError(f"lever {item!r} in {spec!r} is not key=value")
+        target = cfg if key in _TOP_LEVEL else cfg["model"] if key in _MODEL_KEYS else cfg["params"]
+        target[key] = _value(text)
+    if cfg.get("precision", "fp32") not in ("fp32", "bf16"):
+        raise ValueError(f"precision {cfg['precision']!r} in {spec!r} is not one of fp32, bf16")
+    return cfg
+
+
 # Lessons 06-07: supervised adversaries and adversarial masking of shape. z_s = dims 0-1 carries shape,
 # z_u = dims 2-9 must not; lam ramps from 0 over the first 300 updates (see advdis_lessons/supervised.py).
 # The reconstruction term is 100+ nats per image, so the ~1-nat cross-entropies need weights near 10-20 to count.

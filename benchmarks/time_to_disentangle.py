@@ -19,6 +19,7 @@ import argparse
 import csv
 import math
 import platform
+import re
 import statistics
 import time
 from pathlib import Path
@@ -28,15 +29,16 @@ import torch
 
 from advdis_lessons import checkpoints, config
 from advdis_lessons.data import DSprites
-from advdis_lessons.metrics import factor_vae_score, mig
+from advdis_lessons.metrics import factor_vae_score
+from advdis_lessons.metrics_info import factor_entropies, mig_from_mi, mutual_info_matrix
 from advdis_lessons.metrics_checks import sample_codes
 from advdis_lessons.objectives_tc import gaussian_total_correlation
 from advdis_lessons.pretrain import heldout_terms
-from advdis_lessons.recipes import get_config
+from advdis_lessons.recipes import variant
 from advdis_lessons.training import fit
 
-FIELDS = ["recipe", "seed", "step", "train_s", "recon", "kl", "active_units", "tc_gauss", "tc_disc",
-          "mig", "factor_vae", "d_acc"]
+FIELDS = ["recipe", "seed", "step", "train_s", "eval_s", "recon", "kl", "active_units", "tc_gauss", "tc_disc",
+          "mig", "mig_ceiling", "gaps", "factor_vae", "d_acc"]
 
 
 def measure(method, data: DSprites, history, seed: int = 0) -> dict[str, float]:
@@ -47,31 +49,40 @@ def measure(method, data: DSprites, history, seed: int = 0) -> dict[str, float]:
     cov = torch.as_tensor(np.cov(codes[:, codes.std(0) > 1e-3], rowvar=False), dtype=torch.float64)
     tc_gauss = float(gaussian_total_correlation(cov)) if cov.ndim == 2 and len(cov) > 1 else 0.0
     score, _ = factor_vae_score(data, model.embed, seed=seed, n_variance=2000, n_train=500, n_eval=500)
+    mi, entropies = mutual_info_matrix(codes, factors), factor_entropies(factors)
+    top_two = -np.sort(-mi, axis=0)[:2]
     last = {k: float(np.mean(history[k][-50:])) for k in ("tc", "d_acc") if k in history}
     model.train(True)
     return {"recon": out["recon"], "kl": out["kl"], "active_units": out["active_units"],
             "tc_gauss": round(tc_gauss, 3), "tc_disc": round(last.get("tc", math.nan), 3),
-            "mig": round(mig(codes, factors), 4), "factor_vae": round(score, 4),
+            "mig": round(mig_from_mi(mi, entropies), 4),
+            # the MIG this code would score if each factor's best dim were its only carrier:
+            # informativeness caps MIG before alignment does
+            "mig_ceiling": round(float(np.mean(top_two[0] / entropies)), 4),
+            "gaps": " ".join(f"{g:.3f}" for g in (top_two[0] - top_two[1]) / entropies),
+            "factor_vae": round(score, 4),
             "d_acc": round(last.get("d_acc", math.nan), 3)}
 
 
 def run(recipe: str, seed: int, minutes: float, eval_every: float, chunk: int, out: Path) -> list[dict]:
     """Train one recipe/seed for a wall-clock budget, measuring at intervals; writes and returns the rows."""
-    cfg = get_config(recipe)
+    cfg = variant(recipe)
     cfg["seed"] = seed
     config.seed_everything(seed)
     method = checkpoints.make_method(cfg, device="cpu")
     data, history = DSprites(), None
     rows, train_s, next_eval, step, k = [], 0.0, 0.0, 0, 0
-    path = out / f"{recipe}_seed{seed}.csv"
+    path = out / (re.sub(r"[^A-Za-z0-9_.-]+", "_", recipe) + f"_seed{seed}.csv")
     with path.open("w", newline="") as fh:
         writer = csv.DictWriter(fh, FIELDS)
         writer.writeheader()
         while True:
             if train_s >= next_eval or train_s >= minutes * 60:
                 row = {"recipe": recipe, "seed": seed, "step": step, "train_s": round(train_s, 1)}
+                e0 = time.perf_counter()
                 row.update(measure(method, data, history, seed) if step else
-                           {f: math.nan for f in FIELDS[4:]})
+                           {f: math.nan for f in FIELDS[5:]})
+                row["eval_s"] = round(time.perf_counter() - e0, 1)
                 rows.append(row)
                 writer.writerow(row)
                 fh.flush()
@@ -81,7 +92,7 @@ def run(recipe: str, seed: int, minutes: float, eval_every: float, chunk: int, o
                     break
             t0 = time.perf_counter()
             history = fit(method, data, chunk, batch_size=int(cfg["batch_size"]), seed=seed * 100_003 + k,
-                          history=history, progress=False)
+                          history=history, progress=False, precision=cfg.get("precision", "fp32"))
             train_s += time.perf_counter() - t0
             step += chunk
             k += 1
@@ -98,18 +109,58 @@ def plot(all_rows: dict[str, list[list[dict]]], target: float, path: Path) -> No
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+    """MIG, FactorVAE score and reconstruction against training minutes; one colour per recipe, a line per seed."""
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))
+    colours = plt.cm.tab20(np.linspace(0, 1, 20))
     for i, (recipe, runs) in enumerate(all_rows.items()):
         for j, rows in enumerate(runs):
             t = [r["train_s"] / 60 for r in rows]
             for ax, key in zip(axes, ("mig", "factor_vae", "recon")):
-                ax.plot(t, [r[key] for r in rows], color=f"C{i}", alpha=0.8, label=recipe if j == 0 else None)
+                ax.plot(t, [r[key] for r in rows], "o-", ms=3, color=colours[i % 20], alpha=0.8,
+                        label=recipe if j == 0 and key == "mig" else None)
     for ax, key in zip(axes, ("MIG", "FactorVAE score", "held-out reconstruction (nats)")):
         ax.set(xlabel="training minutes", title=key)
-    axes[0].axhline(target, color="k", ls="--", lw=1)
-    axes[0].legend()
-    fig.tight_layout()
+    axes[0].axhline(target, color="k", ls="--", lw=1, label=f"target MIG {target}")
+    fig.legend(loc="lower center", ncol=3, fontsize=8, frameon=False)
+    rows_of_legend = (len(all_rows) + 1 + 2) // 3
+    fig.tight_layout(rect=(0, 0.06 * rows_of_legend, 1, 1))
     fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def load_runs(folder: Path) -> dict[str, list[list[dict]]]:
+    """Every run's CSV in ``folder``, grouped by recipe spec: {spec: [rows of one seed, ...]}."""
+    runs: dict[str, list[list[dict]]] = {}
+    for path in sorted(folder.glob("*.csv")):
+        with path.open() as fh:
+            rows = [{**r, **{k: float(r[k]) for k in ("train_s", "mig", "factor_vae", "recon")}}
+                    for r in csv.DictReader(fh) if r["mig"] not in ("", "nan")]
+        if rows:
+            runs.setdefault(rows[0]["recipe"], []).append(rows)
+    return runs
+
+
+def summarize(folder: Path, baseline: str | None = None, target: float = 0.30) -> str:
+    """A markdown table of the runs in ``folder``: medians over seeds of the last measurement, and of the
+    training time at which MIG first reached ``target``, with its ratio to ``baseline``'s."""
+    runs = load_runs(folder)
+
+    def med(key: str, spec: str) -> float:
+        return statistics.median(float(rows[-1][key]) for rows in runs[spec])
+
+    reach = {spec: statistics.median(first_reach(rows, target) for rows in seeds) for spec, seeds in runs.items()}
+    lines = [f"| run | seeds | train min | steps | recon | KL | MIG (range) | FactorVAE score | min to MIG ≥ {target} "
+             f"| vs {baseline} |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for spec, seeds in runs.items():
+        migs = [rows[-1]["mig"] for rows in seeds]
+        t = reach[spec]
+        base = reach.get(baseline, math.inf)
+        ratio = f"{base / t:.2f}× faster" if math.isfinite(t) and math.isfinite(base) else "—"
+        lines.append(f"| {spec} | {','.join(rows[0]['seed'] for rows in seeds)} | {med('train_s', spec) / 60:.1f} | "
+                     f"{med('step', spec):.0f} | {med('recon', spec):.1f} | {med('kl', spec):.1f} | "
+                     f"{statistics.median(migs):.3f} ({min(migs):.3f}–{max(migs):.3f}) | {med('factor_vae', spec):.2f} | "
+                     f"{t / 60:.1f} |".replace("| inf |", "| not reached |") + f" {ratio} |")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,13 +172,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", type=float, default=0.30)
     parser.add_argument("--chunk", type=int, default=100, help="steps between clock checks")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/time_to_disentangle"))
+    parser.add_argument("--summary", action="store_true",
+                        help="print a table of the CSVs already in --out (the first recipe named is the baseline)")
     args = parser.parse_args(argv)
+    if args.summary:
+        print(summarize(args.out, args.recipes[0], args.target))
+        plot(load_runs(args.out), args.target, args.out / "summary.png")
+        print(f"plot: {args.out / 'summary.png'}")
+        return 0
     threads = config.set_threads()
     args.out.mkdir(parents=True, exist_ok=True)
     print(f"torch {torch.__version__}, {platform.machine()}, {threads} threads; budget {args.minutes} min")
     all_rows = {r: [run(r, s, args.minutes, args.eval_every, args.chunk, args.out) for s in args.seeds]
                 for r in args.recipes}
-    plot(all_rows, args.target, args.out / ("_".join(args.recipes) + ".png"))
+    plot(all_rows, args.target, args.out / (re.sub(r"[^A-Za-z0-9_.-]+", "_", "_".join(args.recipes))[:150] + ".png"))
     times = {r: statistics.median(first_reach(rows, args.target) for rows in runs) for r, runs in all_rows.items()}
     first = args.recipes[0]
     print(f"\nmedian training time to MIG >= {args.target} (over seeds {args.seeds}):")

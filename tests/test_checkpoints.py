@@ -67,3 +67,20 @@ def test_unknown_recipe_and_budget(tiny_cfg):
     bad = dict(tiny_cfg, steps={"smoke": 1})
     with pytest.raises(ValueError, match="no steps for budget 'full'"):
         checkpoints.train(bad, budget="full")
+
+
+def test_train_honours_the_configs_precision(tiny_cfg, monkeypatch):
+    seen = []
+    real_fit = checkpoints.fit
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("precision"))
+        return real_fit(*args, **kwargs)
+
+    monkeypatch.setattr(checkpoints, "fit", spy)
+    checkpoints.train(tiny_cfg, budget="smoke", progress=False)
+    method, info = checkpoints.train({**tiny_cfg, "precision": "bf16"}, budget="smoke", progress=False)
+    assert seen == ["fp32", "bf16"]
+    assert all(torch.isfinite(torch.as_tensor(info["history"]["recon"])))
+    with pytest.raises(ValueError, match="precision 'fp16' is not one of"):
+        checkpoints.train({**tiny_cfg, "precision": "fp16"}, budget="smoke", progress=False)

@@ -94,3 +94,14 @@ def test_elbo_terms_and_reparameterize():
     assert mu.grad is not None and logvar.grad is not None
     with pytest.raises(ValueError):
         objectives.reparameterize(torch.zeros(2, 3), torch.zeros(2, 4))
+
+
+def test_pixel_mean_sets_the_output_bias_and_is_checked():
+    import math
+
+    from advdis_lessons.models import PIXEL_MEAN, build_model
+    default = build_model({"width": "narrow"})
+    assert torch.allclose(default.decoder.out.bias, torch.tensor(math.log(PIXEL_MEAN / (1 - PIXEL_MEAN))))
+    assert torch.all(build_model({"width": "narrow", "pixel_mean": 0.5}).decoder.out.bias == 0)
+    with pytest.raises(ValueError, match="pixel_mean must be a probability strictly between 0 and 1, got 1.5"):
+        build_model({"pixel_mean": 1.5})

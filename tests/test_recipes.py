@@ -25,3 +25,23 @@ def test_get_config_is_a_copy_and_names_unknown():
     assert recipes.get_config("vae")["params"]["lr"] != 1.0
     with pytest.raises(ValueError, match="unknown config 'nope'; known: .*vae"):
         recipes.get_config("nope")
+
+
+def test_variant_changes_levers_in_the_right_place():
+    cfg = recipes.variant("factor_vae_g35:precision=bf16,lr=1e-3,batch_size=32,width=standard,d_paper=true,seed=3")
+    assert cfg["precision"] == "bf16" and cfg["batch_size"] == 32 and cfg["seed"] == 3
+    assert cfg["model"]["width"] == "standard"
+    assert cfg["params"]["lr"] == pytest.approx(1e-3) and cfg["params"]["d_paper"] is True
+    assert cfg["params"]["gamma"] == recipes.get_config("factor_vae_g35")["params"]["gamma"]
+    assert recipes.variant("beta_vae_b4") == recipes.get_config("beta_vae_b4")
+    checkpoints.make_method(cfg, device="cpu")  # still a buildable config
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("nope:lr=1", "unknown config 'nope'"),
+    ("beta_vae_b4:lr", "lever 'lr' in 'beta_vae_b4:lr' is not key=value"),
+    ("beta_vae_b4:precision=fp16", "precision 'fp16' .* is not one of fp32, bf16"),
+])
+def test_variant_rejects_bad_specs(spec, message):
+    with pytest.raises(ValueError, match=message):
+        recipes.variant(spec)
