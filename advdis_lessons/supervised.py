@@ -136,7 +136,8 @@ class AdversarialVAE(Method):
     def __init__(self, model: torch.nn.Module, *, factor: str, adv_dims: Sequence[int],
                  cls_dims: Sequence[int] | None, style: str, lam: float, lam_ramp_steps: int, beta: float,
                  aux_weight: float, lr: float, d_lr: float, d_steps_per_step: int, hidden: Sequence[int],
-                 label_fraction: float, label_seed: int, device: torch.device | str | None):
+                 label_fraction: float, label_seed: int, device: torch.device | str | None,
+                 s_beta: float | None = None):
         super().__init__(model, device)
         z_dim = getattr(model, "z_dim", None)
         if not isinstance(z_dim, int):
@@ -152,6 +153,12 @@ class AdversarialVAE(Method):
         self.n_classes = FACTOR_SIZES[self.factor_index]
         self.lam, self.lam_ramp_steps = float(lam), int(lam_ramp_steps)
         self.beta, self.aux_weight, self.d_steps = float(beta), float(aux_weight), d_steps_per_step
+        if s_beta is not None and (s_beta < 0 or cls_dims is None):
+            raise ValueError(f"s_beta must be >= 0 and needs classifier dims, got s_beta={s_beta}, cls_dims={cls_dims}")
+        # KL weight per latent dim: beta everywhere, s_beta on the classifier's dims (z_s) when given
+        self.kl_weights = torch.full((z_dim,), self.beta, device=self.device)
+        if s_beta is not None:
+            self.kl_weights[list(cls_dims)] = float(s_beta)
         self.label_fraction, self.label_seed = check_fraction(label_fraction), int(label_seed)
         self.steps_done = 0
         hidden = tuple(int(h) for h in hidden)
@@ -205,7 +212,8 @@ class AdversarialVAE(Method):
         logits, mu, logvar, z = forward
         lam = self.current_lam()
         terms = elbo_terms(logits, x, mu, logvar)
-        loss = terms["recon"] + self.beta * terms["kl"]
+        weighted_kl = (self.kl_weights * terms["kl_per_dim"]).sum()
+        loss = terms["recon"] + weighted_kl
         value = loss.item()
         out: dict[str, float] = {}
         self.adversary.requires_grad_(False)
@@ -225,7 +233,7 @@ class AdversarialVAE(Method):
             opt.step()
         finally:
             self.adversary.requires_grad_(True)
-        scalars = _elbo_scalars(terms["recon"] + self.beta * terms["kl"], terms)
+        scalars = _elbo_scalars(terms["recon"] + weighted_kl.detach(), terms)
         scalars["loss"] = value
         return {**scalars, **out, "lam": lam}
 
@@ -256,6 +264,9 @@ class SupervisedAdversary(AdversarialVAE):
         label_fraction: share of images with a label, in (0, 1] (see :func:`labelled_mask`).
         lam, lam_ramp_steps: final adversarial weight, reached linearly from 0 after this many updates.
         beta: KL weight. aux_weight: weight of the classifier's cross-entropy.
+        s_beta: KL weight on the z_s dims only (default: beta). A larger one makes z_s an expensive place
+            for anything the classifier does not ask for: without it the encoder escapes the adversary
+            by moving *scale* into z_s (area gives shape away), and then a swap of z_s swaps size too.
             The reconstruction term is 100+ nats per image and the cross-entropies about 1 nat, hence
             the defaults lam = 10 and aux_weight = 20 (with lam up to 10 all three styles trained stably).
         lr, d_lr: Adam learning rates of the VAE + classifier and of the adversary.
@@ -270,7 +281,7 @@ class SupervisedAdversary(AdversarialVAE):
                  style: str = "grl", label_fraction: float = 1.0, lam: float = 10.0, lam_ramp_steps: int = 300,
                  beta: float = 1.0, aux_weight: float = 20.0, lr: float = 5e-4, d_lr: float = 5e-4,
                  d_steps_per_step: int = 1, hidden: Sequence[int] = (256, 256), label_seed: int = 0,
-                 device: torch.device | str | None = None):
+                 s_beta: float | None = None, device: torch.device | str | None = None):
         z_dim = getattr(model, "z_dim", None)
         if not isinstance(z_dim, int):
             raise ValueError(f"model must have an integer z_dim attribute (like ConvVAE), got {z_dim!r}")
@@ -282,4 +293,4 @@ class SupervisedAdversary(AdversarialVAE):
         super().__init__(model, factor=factor, adv_dims=u_dims, cls_dims=s, style=style, lam=lam,
                          lam_ramp_steps=lam_ramp_steps, beta=beta, aux_weight=aux_weight, lr=lr, d_lr=d_lr,
                          d_steps_per_step=d_steps_per_step, hidden=hidden, label_fraction=label_fraction,
-                         label_seed=label_seed, device=device)
+                         label_seed=label_seed, device=device, s_beta=s_beta)

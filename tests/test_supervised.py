@@ -425,3 +425,19 @@ def test_swap_iou_scores_are_in_range():
     config.seed_everything(0)
     out = swap_iou(narrow(), DSprites(), [0, 1], "shape", n=16, seed=0)
     assert set(out) == {"swap", "unchanged", "recon"} and all(0 <= v <= 1 for v in out.values())
+
+
+def test_s_beta_weights_the_kl_of_z_s_only():
+    torch.manual_seed(0)
+    method = SupervisedAdversary(narrow(), s_dims=(0, 1), beta=1.0, s_beta=8.0, device="cpu")
+    assert method.kl_weights.tolist() == [8.0, 8.0] + [1.0] * 8
+    x, factors = a_batch()
+    method.model.eval()  # fixed posterior means; the reported loss must be recon + sum_j w_j KL_j
+    out = method.step((x, factors))
+    kl = [out[f"kl_{j}"] for j in range(10)]
+    weighted = out["recon"] + 8.0 * (kl[0] + kl[1]) + sum(kl[2:])
+    assert out["loss"] >= weighted - 1e-3  # plus the non-negative classifier and adversarial terms
+    plain = SupervisedAdversary(narrow(), s_dims=(0, 1), beta=2.0, device="cpu")
+    assert plain.kl_weights.tolist() == [2.0] * 10
+    with pytest.raises(ValueError, match="s_beta must be >= 0"):
+        SupervisedAdversary(narrow(), s_beta=-1.0, device="cpu")
