@@ -111,6 +111,7 @@ class FactorVAE(Method):
     Defaults follow the paper: Adam lr 1e-4, betas (0.9, 0.999) for the VAE; Adam lr 1e-4,
     betas (0.5, 0.9) for D; gamma = 35 (the paper used 10-100 on dSprites). The discriminator is
     :class:`TCDiscriminator` (course default 4 x 256; ``d_paper=True`` for the paper's 6 x 1000).
+    ``gamma_ramp_steps`` > 0 ramps gamma linearly from 0 over that many updates (default 0: no warm-up).
     """
 
     name = "factor_vae"
@@ -118,10 +119,13 @@ class FactorVAE(Method):
     def __init__(self, model: torch.nn.Module, gamma: float = 35.0, lr: float = 1e-4,
                  betas: Sequence[float] = (0.9, 0.999), d_lr: float = 1e-4, d_betas: Sequence[float] = (0.5, 0.9),
                  d_hidden: int | None = None, d_depth: int | None = None, d_paper: bool = False,
-                 device: torch.device | str | None = None):
+                 gamma_ramp_steps: int = 0, device: torch.device | str | None = None):
         super().__init__(model, device)
         if gamma < 0:
             raise ValueError(f"gamma must be >= 0, got {gamma}")
+        if isinstance(gamma_ramp_steps, bool) or not isinstance(gamma_ramp_steps, int) or gamma_ramp_steps < 0:
+            raise ValueError(f"gamma_ramp_steps must be an integer >= 0, got {gamma_ramp_steps!r}")
+        self.gamma_ramp_steps, self.steps_done = gamma_ramp_steps, 0
         z_dim = getattr(model, "z_dim", None)
         if not isinstance(z_dim, int):
             raise ValueError(f"model must have an integer z_dim attribute (like ConvVAE), got {z_dim!r}")
@@ -132,6 +136,12 @@ class FactorVAE(Method):
 
     def modules(self) -> dict[str, torch.nn.Module]:
         return {"model": self.model, "discriminator": self.discriminator}
+
+    def current_gamma(self) -> float:
+        """gamma(t) = gamma * min(1, t / gamma_ramp_steps): a warm-up lets D learn before the penalty bites."""
+        if self.gamma_ramp_steps == 0:
+            return self.gamma
+        return self.gamma * min(1.0, self.steps_done / self.gamma_ramp_steps)
 
     @staticmethod
     def split(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -152,7 +162,7 @@ class FactorVAE(Method):
             logits, mu, logvar, z = self.model(x)
             terms = elbo_terms(logits, x, mu, logvar)
             tc = self.discriminator.tc(z)
-            loss = terms["recon"] + terms["kl"] + self.gamma * tc
+            loss = terms["recon"] + terms["kl"] + self.current_gamma() * tc
             opt = self.optimizers["vae"]
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -197,4 +207,5 @@ class FactorVAE(Method):
             z2 = reparameterize(*self.model.encode(x2))
         out, z1 = self.vae_step(x1)
         out.update(self.discriminator_step(z1, z2))
+        self.steps_done += 1
         return out

@@ -286,3 +286,19 @@ def test_tc_penalty_lowers_tc():
     (tc_free, _), (tc_pen, kl_pen) = run(0.0), run(10.0)
     assert tc_pen < tc_free - 0.3, (tc_free, tc_pen)
     assert kl_pen > 10.0, f"the penalised model collapsed (KL {kl_pen:.2f} nats)"
+
+
+def test_gamma_warm_up_ramps_linearly_and_is_checked():
+    from advdis_lessons import models
+    from advdis_lessons.factorvae import FactorVAE
+    torch.manual_seed(0)
+    method = FactorVAE(models.ConvVAE(width="narrow"), gamma=40.0, gamma_ramp_steps=4, device="cpu")
+    x = torch.rand(8, 1, 64, 64).round()
+    seen = []
+    for _ in range(6):
+        seen.append(method.current_gamma())
+        method.step((x,))
+    assert seen == [0.0, 10.0, 20.0, 30.0, 40.0, 40.0]
+    assert FactorVAE(models.ConvVAE(width="narrow"), gamma=40.0, device="cpu").current_gamma() == 40.0
+    with pytest.raises(ValueError, match="gamma_ramp_steps must be an integer >= 0, got -1"):
+        FactorVAE(models.ConvVAE(width="narrow"), gamma_ramp_steps=-1, device="cpu")
