@@ -19,6 +19,7 @@ from advdis_lessons.data import DSprites
 from advdis_lessons.metrics import evaluate
 from advdis_lessons.pretrain import heldout_terms
 from advdis_lessons.recipes import get_config
+from results_csv import append_row  # benchmarks/results_csv.py
 
 RESULTS = Path(__file__).parent / "results" / "seed_quality.csv"
 FIELDS = ["recipe", "seed", "steps", "wall_time_s", "recon", "kl", "mig", "factor_vae"]
@@ -58,16 +59,10 @@ def main(argv: list[str] | None = None) -> int:
         summary()
         return 0
     config.set_threads()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
     for recipe in args.recipes:
         for seed in args.seeds:
             row = run(recipe, seed)
-            new = not RESULTS.exists()
-            with RESULTS.open("a", newline="") as fh:
-                writer = csv.DictWriter(fh, FIELDS)
-                if new:
-                    writer.writeheader()
-                writer.writerow(row)
+            append_row(RESULTS, FIELDS, row)
             print(row, flush=True)
     return 0
 

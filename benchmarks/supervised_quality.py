@@ -11,7 +11,9 @@ on fresh images from the renderer:
   averaged over the last 10% of training;
 * ``u_mlp`` / ``s_mlp``: a *fresh* MLP probe's held-out accuracy for shape from z_u / z_s
   (``masking.leakage``, 2,000 + 2,000 images), against ``chance``;
-* ``swap`` / ``unchanged`` / ``recon_iou``: ``swaps.swap_iou`` over 1,024 pairs with different shapes.
+* ``swap`` / ``unchanged`` / ``recon_iou``: ``swaps.swap_iou`` over 1,024 pairs with different shapes;
+* ``s_shape_mi`` / ``s_scale_mi``: the largest normalised mutual information I(z_j; v) / H(v) of a z_s dim with
+  shape and with scale (5,000 images, 20 bins, as MIG): what a swap of z_s actually moves.
 
 The target of issue 6: leakage within 5 points of chance (``u_mlp - chance <= 0.05``) while swap IoU
 >= 0.7. Rows are appended to ``benchmarks/results/supervised_quality.csv``.
@@ -19,7 +21,6 @@ The target of issue 6: leakage within 5 points of chance (``u_mlp - chance <= 0.
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import time
 from pathlib import Path
@@ -27,13 +28,16 @@ from pathlib import Path
 import numpy as np
 
 from advdis_lessons import checkpoints, config, masking, swaps
-from advdis_lessons.data import DSprites
+from advdis_lessons.data import FACTOR_NAMES, DSprites
+from advdis_lessons.metrics_checks import sample_codes
+from advdis_lessons.metrics_info import factor_entropies, mutual_info_matrix
 from advdis_lessons.pretrain import heldout_terms
 from advdis_lessons.recipes import variant
+from results_csv import append_row  # benchmarks/results_csv.py
 
 RESULTS = Path(__file__).parent / "results" / "supervised_quality.csv"
 FIELDS = ["spec", "seed", "steps", "train_s", "recon", "adv_end", "cls_end", "u_mlp", "s_mlp", "chance",
-          "swap", "unchanged", "recon_iou", "target_met"]
+          "swap", "unchanged", "recon_iou", "s_shape_mi", "s_scale_mi", "target_met"]
 
 
 def tail_mean(history, key: str) -> float:
@@ -53,9 +57,13 @@ def measure(method, s_dims: list[int], history=None) -> dict[str, float]:
     on_u = masking.leakage(model, data, "shape", u_dims, n=4000, seed=1)
     on_s = masking.leakage(model, data, "shape", s_dims, n=4000, seed=1)
     iou = swaps.swap_iou(model, data, s_dims, "shape", n=1024, seed=2)
+    codes, factors = sample_codes(data, model.embed, 5000, np.random.default_rng(3))
+    mi = mutual_info_matrix(codes[:, s_dims], factors) / factor_entropies(factors)
     row = {"recon": heldout_terms(model)["recon"], "adv_end": tail_mean(history, "adv_acc"),
            "cls_end": tail_mean(history, "aux_acc"), "u_mlp": on_u["mlp"], "s_mlp": on_s["mlp"],
-           "chance": on_u["chance"], "swap": iou["swap"], "unchanged": iou["unchanged"], "recon_iou": iou["recon"]}
+           "chance": on_u["chance"], "swap": iou["swap"], "unchanged": iou["unchanged"], "recon_iou": iou["recon"],
+           "s_shape_mi": float(mi[:, FACTOR_NAMES.index("shape")].max()),
+           "s_scale_mi": float(mi[:, FACTOR_NAMES.index("scale")].max())}
     row["target_met"] = bool(row["u_mlp"] - row["chance"] <= 0.05 and row["swap"] >= 0.7)
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}
 
@@ -86,17 +94,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from-data", action="store_true", help="measure the shipped checkpoints instead of training")
     args = parser.parse_args(argv)
     config.set_threads()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
     for spec in args.specs:
         for seed in ([0] if args.from_data else args.seeds):
             t0 = time.perf_counter()
             row = run(spec, seed, args.steps, args.from_data)
-            new = not RESULTS.exists()
-            with RESULTS.open("a", newline="") as fh:
-                writer = csv.DictWriter(fh, FIELDS)
-                if new:
-                    writer.writeheader()
-                writer.writerow(row)
+            append_row(RESULTS, FIELDS, row)
             print(" ".join(f"{k}={v}" for k, v in row.items()), f"({time.perf_counter() - t0:.0f} s)", flush=True)
     return 0
 

@@ -2,11 +2,15 @@
 import csv
 import importlib.util
 import math
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+sys.path.insert(0, str(ROOT / "benchmarks"))  # the scripts import their shared results_csv helper
 
 
 def load(name: str):
