@@ -111,13 +111,18 @@ def plot(all_rows: dict[str, list[list[dict]]], target: float, path: Path) -> No
 
     """MIG, FactorVAE score and reconstruction against training minutes; one colour per recipe, a line per seed."""
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))
-    colours = plt.cm.tab20(np.linspace(0, 1, 20))
+    colours = [plt.cm.tab10(k) for k in range(10)] if len(all_rows) <= 10 else [plt.cm.tab20(k) for k in range(20)]
     for i, (recipe, runs) in enumerate(all_rows.items()):
+        colour = colours[i % len(colours)]
         for j, rows in enumerate(runs):
             t = [r["train_s"] / 60 for r in rows]
             for ax, key in zip(axes, ("mig", "factor_vae", "recon")):
-                ax.plot(t, [r[key] for r in rows], "o-", ms=3, color=colours[i % 20], alpha=0.8,
+                ax.plot(t, [float(r[key]) for r in rows], "o-", ms=3, color=colour, alpha=0.8,
                         label=recipe if j == 0 and key == "mig" else None)
+            ceiling = [float(r.get("mig_ceiling") or "nan") for r in rows]
+            if len(all_rows) <= 4 and np.isfinite(ceiling).any():  # dashed: the most MIG these codes allow
+                axes[0].plot(t, ceiling, "--", color=colour, alpha=0.6, lw=1,
+                             label="MIG ceiling (dashed)" if i == 0 and j == 0 else None)
     for ax, key in zip(axes, ("MIG", "FactorVAE score", "held-out reconstruction (nats)")):
         ax.set(xlabel="training minutes", title=key)
     axes[0].axhline(target, color="k", ls="--", lw=1, label=f"target MIG {target}")
