@@ -138,10 +138,10 @@ class FactorVAE(Method):
         return {"model": self.model, "discriminator": self.discriminator}
 
     def current_gamma(self) -> float:
-        """gamma(t) = gamma * min(1, t / gamma_ramp_steps): a warm-up lets D learn before the penalty bites."""
-        if self.gamma_ramp_steps == 0:
-            return self.gamma
-        return self.gamma * min(1.0, self.steps_done / self.gamma_ramp_steps)
+        """gamma(t) = gamma * min(1, t / gamma_ramp_steps): a warm-up lets D learn before the penalty bites.
+
+        The same linear ramp as the capacity of :class:`AnnealedVAE`, so it reuses ``capacity_schedule``."""
+        return capacity_schedule(self.steps_done, self.gamma, self.gamma_ramp_steps)
 
     @staticmethod
     def split(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

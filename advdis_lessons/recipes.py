@@ -70,7 +70,7 @@ _MODEL_KEYS = ("width", "z_dim", "pixel_mean")
 
 
 def _value(text: str) -> object:
-    """'1e-3' -> 0.001, '32' -> 32, 'true' -> True, '0,1' is not split here; anything else stays a string."""
+    """'1e-3' -> 0.001, '32' -> 32, 'true' -> True; anything else stays a string."""
     if text.lower() in ("true", "false"):
         return text.lower() == "true"
     for kind in (int, float):

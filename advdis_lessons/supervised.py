@@ -46,6 +46,7 @@ from .adversaries import AttributeAdversary, check_dims, grad_reverse
 from .data import FACTOR_NAMES, FACTOR_SIZES
 from .factorvae import _elbo_scalars
 from .objectives import elbo_terms
+from .objectives_tc import capacity_schedule
 from .swaps import pixel_iou, swap_iou, swap_latents, swap_targets
 from .training import Method, adam, register
 
@@ -178,10 +179,8 @@ class AdversarialVAE(Method):
         return out
 
     def current_lam(self) -> float:
-        """lam(t) for the next update: lam * min(1, t / lam_ramp_steps)."""
-        if self.lam_ramp_steps == 0:
-            return self.lam
-        return self.lam * min(1.0, self.steps_done / self.lam_ramp_steps)
+        """lam(t) for the next update: lam * min(1, t / lam_ramp_steps) (the linear ramp of ``capacity_schedule``)."""
+        return capacity_schedule(self.steps_done, self.lam, self.lam_ramp_steps)
 
     def labels(self, factors: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(label of every image, bool mask of the labelled ones) for a batch of factor classes."""
@@ -264,11 +263,11 @@ class SupervisedAdversary(AdversarialVAE):
         label_fraction: share of images with a label, in (0, 1] (see :func:`labelled_mask`).
         lam, lam_ramp_steps: final adversarial weight, reached linearly from 0 after this many updates.
         beta: KL weight. aux_weight: weight of the classifier's cross-entropy.
-        s_beta: KL weight on the z_s dims only (default: beta). A larger one makes z_s an expensive place
-            for anything the classifier does not ask for: without it the encoder escapes the adversary
-            by moving *scale* into z_s (area gives shape away), and then a swap of z_s swaps size too.
             The reconstruction term is 100+ nats per image and the cross-entropies about 1 nat, hence
             the defaults lam = 10 and aux_weight = 20 (with lam up to 10 all three styles trained stably).
+        s_beta: KL weight on the z_s dims only (default: beta). A larger one makes z_s an expensive place
+            for anything the classifier does not ask for; without it the shipped models keep *scale* in
+            z_s, so a swap of z_s swaps size too (README, "Supervised adversaries against their targets").
         lr, d_lr: Adam learning rates of the VAE + classifier and of the adversary.
         d_steps_per_step: adversary updates per step (on the same detached codes).
         hidden: hidden widths of the adversary and the classifier.
