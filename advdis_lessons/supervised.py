@@ -35,7 +35,6 @@ when a batch has none.
 """
 from __future__ import annotations
 
-import functools
 from typing import Sequence
 
 import numpy as np
@@ -43,7 +42,9 @@ import torch
 import torch.nn.functional as F
 
 from .adversaries import AttributeAdversary, check_dims, grad_reverse
+from .class_prior import check_prior, class_means, conditional_kl
 from .data import FACTOR_NAMES, FACTOR_SIZES
+from .labels import check_fraction, flipped_labels, labelled_mask
 from .factorvae import _elbo_scalars
 from .objectives import elbo_terms
 from .objectives_tc import capacity_schedule
@@ -56,51 +57,11 @@ __all__ = ["STYLES", "AdversarialVAE", "SupervisedAdversary", "encoder_adversari
 STYLES: tuple[str, ...] = ("grl", "flip", "maxent")
 """Ways for the encoder to defeat the adversary (see the module docstring)."""
 
-_STRIDES = torch.tensor([int(np.prod(FACTOR_SIZES[j + 1:])) for j in range(len(FACTOR_SIZES))])
-
-
-@functools.lru_cache(maxsize=4)
-def _label_uniforms(seed: int) -> torch.Tensor:
-    """One fixed uniform number per dSprites image (737,280 of them), from ``seed``."""
-    return torch.from_numpy(np.random.default_rng(seed).random(int(np.prod(FACTOR_SIZES))).astype(np.float32))
-
-
-def check_fraction(fraction: float) -> float:
-    """A label fraction in (0, 1]."""
-    fraction = float(fraction)
-    if not 0.0 < fraction <= 1.0:
-        raise ValueError(f"label_fraction must be in (0, 1], got {fraction}")
-    return fraction
-
-
-def labelled_mask(factors: torch.Tensor, fraction: float, seed: int = 0) -> torch.Tensor:
-    """Which images carry a label: a fixed function of each image's factor classes; bool (N,).
-
-    Every dSprites image has a flat index (its row in the official array); a seeded table gives each
-    index a uniform number u, and the image is labelled when u < ``fraction``. So the same image is
-    always labelled or always not, about ``fraction`` of all images are, and the labelled set at 1 %
-    is contained in the one at 10 % (same seed).
-    """
-    fraction = check_fraction(fraction)
-    if factors.ndim != 2 or factors.shape[1] != len(FACTOR_SIZES):
-        raise ValueError(f"factors must have shape (N, {len(FACTOR_SIZES)}), got {tuple(factors.shape)}")
-    if fraction == 1.0:
-        return torch.ones(len(factors), dtype=torch.bool, device=factors.device)
-    flat = (factors.long().cpu() * _STRIDES).sum(1)
-    return (_label_uniforms(int(seed))[flat] < fraction).to(factors.device)
-
-
 def check_choice(value: str, allowed: Sequence[str], what: str) -> str:
     """``value`` if it is one of ``allowed``, else a ValueError listing them."""
     if value not in allowed:
         raise ValueError(f"unknown {what} {value!r}; allowed: {', '.join(allowed)}")
     return value
-
-
-def flipped_labels(y: torch.Tensor, n_classes: int) -> torch.Tensor:
-    """Each label replaced by a uniformly drawn *different* class (1 - y when there are two)."""
-    shift = torch.randint(1, n_classes, y.shape, device=y.device)
-    return (y + shift) % n_classes
 
 
 def encoder_adversarial_term(adversary: torch.nn.Module, codes: torch.Tensor, y: torch.Tensor,
@@ -201,6 +162,11 @@ class AdversarialVAE(Method):
             opt.step()
         return out
 
+    def kl_term(self, terms: dict[str, torch.Tensor], mu: torch.Tensor, logvar: torch.Tensor, z: torch.Tensor,
+                y: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """The weighted KL of the model update: ``kl_weights`` (beta, or s_beta on z_s) times each dim's KL."""
+        return (self.kl_weights * terms["kl_per_dim"]).sum()
+
     def model_step(self, x: torch.Tensor, forward: tuple[torch.Tensor, ...], y: torch.Tensor,
                    mask: torch.Tensor) -> dict[str, float]:
         """One update of encoder, decoder and classifier, with the adversary frozen.
@@ -211,7 +177,7 @@ class AdversarialVAE(Method):
         logits, mu, logvar, z = forward
         lam = self.current_lam()
         terms = elbo_terms(logits, x, mu, logvar)
-        weighted_kl = (self.kl_weights * terms["kl_per_dim"]).sum()
+        weighted_kl = self.kl_term(terms, mu, logvar, z, y, mask)
         loss = terms["recon"] + weighted_kl
         value = loss.item()
         out: dict[str, float] = {}
@@ -268,6 +234,11 @@ class SupervisedAdversary(AdversarialVAE):
         s_beta: KL weight on the z_s dims only (default: beta). A larger one makes z_s an expensive place
             for anything the classifier does not ask for; without it the shipped models keep *scale* in
             z_s, so a swap of z_s swaps size too (README, "Supervised adversaries against their targets").
+        s_prior: ``"standard"`` N(0, I) for z_s, or ``"class"``: N(m_y, s_prior_std^2 I) around a fixed
+            centre per class (:mod:`~advdis_lessons.class_prior`), so that with a large s_beta the label
+            stays free in z_s and only what z_s says beyond it is taxed. Unlabelled images weigh the
+            class priors by the classifier's (detached) beliefs.
+        s_prior_std, s_prior_radius: the class priors' spread and the radius of their centres.
         lr, d_lr: Adam learning rates of the VAE + classifier and of the adversary.
         d_steps_per_step: adversary updates per step (on the same detached codes).
         hidden: hidden widths of the adversary and the classifier.
@@ -280,7 +251,9 @@ class SupervisedAdversary(AdversarialVAE):
                  style: str = "grl", label_fraction: float = 1.0, lam: float = 10.0, lam_ramp_steps: int = 300,
                  beta: float = 1.0, aux_weight: float = 20.0, lr: float = 5e-4, d_lr: float = 5e-4,
                  d_steps_per_step: int = 1, hidden: Sequence[int] = (256, 256), label_seed: int = 0,
-                 s_beta: float | None = None, device: torch.device | str | None = None):
+                 s_beta: float | None = None, s_prior: str = "standard", s_prior_std: float = 0.5,
+                 s_prior_radius: float = 2.0, device: torch.device | str | None = None):
+        check_prior(s_prior, s_prior_std, s_prior_radius)
         z_dim = getattr(model, "z_dim", None)
         if not isinstance(z_dim, int):
             raise ValueError(f"model must have an integer z_dim attribute (like ConvVAE), got {z_dim!r}")
@@ -293,3 +266,21 @@ class SupervisedAdversary(AdversarialVAE):
                          lam_ramp_steps=lam_ramp_steps, beta=beta, aux_weight=aux_weight, lr=lr, d_lr=d_lr,
                          d_steps_per_step=d_steps_per_step, hidden=hidden, label_fraction=label_fraction,
                          label_seed=label_seed, device=device, s_beta=s_beta)
+        self.s_prior, self.s_prior_std = s_prior, float(s_prior_std)
+        self.s_means = class_means(self.n_classes, len(self.s_dims), float(s_prior_radius)).to(self.device)
+
+    def kl_term(self, terms: dict[str, torch.Tensor], mu: torch.Tensor, logvar: torch.Tensor, z: torch.Tensor,
+                y: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """As the base class for the standard prior; with the class prior, z_s's KL is to its class's centre."""
+        if self.s_prior == "standard":
+            return super().kl_term(terms, mu, logvar, z, y, mask)
+        s, u = self.s_dims, self.u_dims
+        kl_u = (self.kl_weights[u] * terms["kl_per_dim"][u]).sum()
+        if bool(mask.all()):
+            weights = F.one_hot(y, self.n_classes).float()
+        else:  # unlabelled images: the classifier's belief, which this term must not train
+            with torch.no_grad():
+                weights = F.softmax(self.classifier(z).float(), 1)
+            weights[mask] = F.one_hot(y[mask], self.n_classes).float()
+        kl_k = torch.stack([conditional_kl(mu[:, s], logvar[:, s], m, self.s_prior_std) for m in self.s_means], 1)
+        return kl_u + self.kl_weights[s[0]] * (weights * kl_k).sum(1).mean()
