@@ -68,3 +68,42 @@ def test_supervised_quality_tail_mean_skips_unlabelled_steps():
         h.append(step, {"adv_acc": 0.5 if step < 18 else math.nan} if step % 2 else {"adv_acc": 0.9})
     assert sq.tail_mean(h, "adv_acc") == pytest.approx(0.9)  # last 2 steps: 0.9 and NaN
     assert math.isnan(sq.tail_mean(h, "aux_acc")) and math.isnan(sq.tail_mean(None, "adv_acc"))
+
+
+# ------------------------------------------------------------------------------------------ frontier.py
+
+frontier = load("frontier")
+
+
+def write_final(folder: Path, recipe: str, seed: int, recon: float, mig: float, minutes: float = 15.0) -> None:
+    with (folder / f"{recipe.replace(':', '_').replace('=', '_')}_seed{seed}.csv").open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, ttd.FIELDS)
+        writer.writeheader()
+        writer.writerow({"recipe": recipe, "seed": seed, "step": 100, "train_s": minutes * 30, "recon": 120.0,
+                         "mig": 0.0, "factor_vae": 0.3})
+        writer.writerow({"recipe": recipe, "seed": seed, "step": 200, "train_s": minutes * 60, "recon": recon,
+                         "mig": mig, "factor_vae": 0.5})
+
+
+def test_frontier_interpolates_beta_vae_mig_at_the_factorvae_reconstruction(tmp_path):
+    write_final(tmp_path, "beta_vae_fast:beta=2", 0, recon=70.0, mig=0.02)
+    write_final(tmp_path, "beta_vae_fast", 0, recon=74.0, mig=0.08)
+    write_final(tmp_path, "beta_vae_fast", 1, recon=76.0, mig=0.06)  # median (75, 0.07)
+    write_final(tmp_path, "beta_vae_fast:beta=6", 0, recon=85.0, mig=0.03)
+    write_final(tmp_path, "factor_vae_fast", 0, recon=80.0, mig=0.06)   # beta frontier there: 0.05
+    write_final(tmp_path, "factor_vae_fast:gamma=20", 0, recon=72.5, mig=0.03)  # beta frontier: 0.045
+    write_final(tmp_path, "factor_vae_paper", 0, recon=102.0, mig=0.2)
+    write_final(tmp_path, "factor_vae_fast:gamma=50", 0, recon=60.0, mig=0.5, minutes=5.0)  # unfinished: skipped
+    results = frontier.finals(tmp_path)
+    assert set(results) == {"beta_vae_fast:beta=2", "beta_vae_fast", "beta_vae_fast:beta=6", "factor_vae_fast",
+                            "factor_vae_fast:gamma=20", "factor_vae_paper"}
+    assert results["beta_vae_fast"]["recon"] == 75.0 and results["beta_vae_fast"]["mig"] == pytest.approx(0.07)
+    rows = {r["spec"]: r for r in frontier.compare(results)}
+    assert rows["factor_vae_fast"]["beta_mig"] == pytest.approx(0.05)
+    assert rows["factor_vae_fast"]["verdict"] == "FactorVAE ahead" and rows["factor_vae_fast"]["seeds_ahead"] == 1
+    assert rows["factor_vae_fast:gamma=20"]["beta_mig"] == pytest.approx(0.045)
+    assert rows["factor_vae_fast:gamma=20"]["verdict"] == "β-VAE ahead or equal"
+    assert rows["factor_vae_paper"]["verdict"].startswith("not comparable")
+    assert "| factor_vae_fast | 80.0 | 0.060 | 0.050 | 1/1 | FactorVAE ahead |" in frontier.table(results)
+    frontier.plot(results, tmp_path / "frontier.png")
+    assert (tmp_path / "frontier.png").stat().st_size > 10_000
