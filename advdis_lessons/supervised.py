@@ -43,6 +43,7 @@ import torch.nn.functional as F
 
 from .adversaries import AttributeAdversary, check_dims, grad_reverse
 from .class_prior import check_prior, class_means, conditional_kl
+from .independence import label_mmd
 from .data import FACTOR_NAMES, FACTOR_SIZES
 from .labels import check_fraction, flipped_labels, labelled_mask
 from .factorvae import _elbo_scalars
@@ -99,7 +100,7 @@ class AdversarialVAE(Method):
                  cls_dims: Sequence[int] | None, style: str, lam: float, lam_ramp_steps: int, beta: float,
                  aux_weight: float, lr: float, d_lr: float, d_steps_per_step: int, hidden: Sequence[int],
                  label_fraction: float, label_seed: int, device: torch.device | str | None,
-                 s_beta: float | None = None):
+                 s_beta: float | None = None, mmd_weight: float = 0.0):
         super().__init__(model, device)
         z_dim = getattr(model, "z_dim", None)
         if not isinstance(z_dim, int):
@@ -121,6 +122,9 @@ class AdversarialVAE(Method):
         self.kl_weights = torch.full((z_dim,), self.beta, device=self.device)
         if s_beta is not None:
             self.kl_weights[list(cls_dims)] = float(s_beta)
+        if mmd_weight < 0:
+            raise ValueError(f"mmd_weight must be >= 0, got {mmd_weight}")
+        self.mmd_weight = float(mmd_weight)
         self.label_fraction, self.label_seed = check_fraction(label_fraction), int(label_seed)
         self.steps_done = 0
         hidden = tuple(int(h) for h in hidden)
@@ -192,6 +196,10 @@ class AdversarialVAE(Method):
                     out.update(aux_loss=aux.item(), aux_acc=(aux_logits.argmax(1) == y[mask]).float().mean().item())
                 term, term_value = encoder_adversarial_term(self.adversary, mu[mask], y[mask], self.style, lam)
                 loss, value = loss + term, value + term_value
+                if self.mmd_weight > 0:  # non-adversarial: codes of each label vs all codes, on the adversary's dims
+                    mmd = label_mmd(mu[mask][:, self.adversary.dims], y[mask], self.n_classes)
+                    loss, value = loss + self.mmd_weight * mmd, value + self.mmd_weight * mmd.item()
+                    out["mmd"] = mmd.item()
             opt = self.optimizers["vae"]
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -239,6 +247,8 @@ class SupervisedAdversary(AdversarialVAE):
             stays free in z_s and only what z_s says beyond it is taxed. Unlabelled images weigh the
             class priors by the classifier's (detached) beliefs.
         s_prior_std, s_prior_radius: the class priors' spread and the radius of their centres.
+        mmd_weight: weight of a non-adversarial penalty on z_u's dependence on the label
+            (:func:`~advdis_lessons.independence.label_mmd` on the encoder means), added to the adversary's.
         lr, d_lr: Adam learning rates of the VAE + classifier and of the adversary.
         d_steps_per_step: adversary updates per step (on the same detached codes).
         hidden: hidden widths of the adversary and the classifier.
@@ -252,7 +262,7 @@ class SupervisedAdversary(AdversarialVAE):
                  beta: float = 1.0, aux_weight: float = 20.0, lr: float = 5e-4, d_lr: float = 5e-4,
                  d_steps_per_step: int = 1, hidden: Sequence[int] = (256, 256), label_seed: int = 0,
                  s_beta: float | None = None, s_prior: str = "standard", s_prior_std: float = 0.5,
-                 s_prior_radius: float = 2.0, device: torch.device | str | None = None):
+                 s_prior_radius: float = 2.0, mmd_weight: float = 0.0, device: torch.device | str | None = None):
         check_prior(s_prior, s_prior_std, s_prior_radius)
         z_dim = getattr(model, "z_dim", None)
         if not isinstance(z_dim, int):
@@ -265,7 +275,7 @@ class SupervisedAdversary(AdversarialVAE):
         super().__init__(model, factor=factor, adv_dims=u_dims, cls_dims=s, style=style, lam=lam,
                          lam_ramp_steps=lam_ramp_steps, beta=beta, aux_weight=aux_weight, lr=lr, d_lr=d_lr,
                          d_steps_per_step=d_steps_per_step, hidden=hidden, label_fraction=label_fraction,
-                         label_seed=label_seed, device=device, s_beta=s_beta)
+                         label_seed=label_seed, device=device, s_beta=s_beta, mmd_weight=mmd_weight)
         self.s_prior, self.s_prior_std = s_prior, float(s_prior_std)
         self.s_means = class_means(self.n_classes, len(self.s_dims), float(s_prior_radius)).to(self.device)
 

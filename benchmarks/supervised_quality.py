@@ -2,6 +2,7 @@
 
     python benchmarks/supervised_quality.py supervised_flip supervised_grl:precision=bf16 --steps 20000
     python benchmarks/supervised_quality.py --from-data supervised_grl supervised_flip supervised_maxent
+    python benchmarks/supervised_quality.py supervised_flip:s_beta=3 --save /tmp/models   # keep the model
 
 Each spec is a recipe name with optional levers (``recipes.variant``: ``name:key=value,...``). It trains
 the spec for ``--steps`` updates (``--from-data`` instead loads the shipped ``data/NAME.pt``), then measures,
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import time
 from pathlib import Path
 
@@ -68,8 +70,8 @@ def measure(method, s_dims: list[int], history=None) -> dict[str, float]:
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}
 
 
-def run(spec: str, seed: int, steps: int | None, from_data: bool) -> dict:
-    """Train (or load) one spec and measure it; returns the CSV row."""
+def run(spec: str, seed: int, steps: int | None, from_data: bool, save_dir: Path | None = None) -> dict:
+    """Train (or load) one spec and measure it; returns the CSV row. ``save_dir``: keep the trained model there."""
     if from_data:
         method, info = checkpoints.load(checkpoints.DATA_DIR / f"{spec}.pt")
         cfg, history, train_s, n_steps = info["config"], info["history"], info.get("wall_time_s", math.nan), info["steps"]
@@ -80,6 +82,10 @@ def run(spec: str, seed: int, steps: int | None, from_data: bool) -> dict:
             cfg["steps"]["full"] = steps
         method, info = checkpoints.train(cfg, budget="full")
         history, train_s, n_steps = info["history"], info["wall_time_s"], info["steps"]
+        if save_dir is not None:
+            name = re.sub(r"[^A-Za-z0-9_.-]+", "_", spec) + f"_seed{seed}.pt"
+            checkpoints.save(save_dir / name, method, cfg, history=history, budget="full", steps=n_steps,
+                             seed=seed, wall_time=train_s)
     s_dims = list(cfg["params"].get("s_dims", [0, 1]))
     row = {"spec": spec, "seed": cfg.get("seed", seed), "steps": n_steps, "train_s": round(float(train_s), 1)}
     row.update(measure(method, s_dims, history))
@@ -92,12 +98,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=None, help="updates per run (default: the recipe's full budget)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--from-data", action="store_true", help="measure the shipped checkpoints instead of training")
+    parser.add_argument("--save", type=Path, default=None, help="folder to keep the trained models in (.pt + sidecar)")
     args = parser.parse_args(argv)
     config.set_threads()
     for spec in args.specs:
         for seed in ([0] if args.from_data else args.seeds):
             t0 = time.perf_counter()
-            row = run(spec, seed, args.steps, args.from_data)
+            row = run(spec, seed, args.steps, args.from_data, args.save)
             append_row(RESULTS, FIELDS, row)
             print(" ".join(f"{k}={v}" for k, v in row.items()), f"({time.perf_counter() - t0:.0f} s)", flush=True)
     return 0
