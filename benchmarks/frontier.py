@@ -9,7 +9,8 @@ is better) and MIG. The β-VAE recipes, sorted by reconstruction, make a frontie
 compared with the β-VAE MIG *interpolated at its own reconstruction* (linear between the two β-VAE
 recipes that bracket it), which is the paper's claim made measurable: more MIG at equal reconstruction.
 A FactorVAE recipe outside the β-VAE recipes' reconstruction range is reported as not comparable.
-Draws ``frontier.png`` (every seed a small dot, medians large, β-VAE medians joined) in the same folder.
+The same comparison is made for the FactorVAE score (the paper's own metric). Draws ``frontier.png`` (every
+seed a small mark, medians large, β-VAE medians joined) in the same folder.
 """
 from __future__ import annotations
 
@@ -24,8 +25,12 @@ from advdis_lessons.recipes import variant
 from time_to_disentangle import load_runs  # benchmarks/time_to_disentangle.py
 
 
+METRICS = ("mig", "factor_vae")
+"""The scores compared at equal reconstruction: MIG (the issue's target) and the FactorVAE score (the paper's)."""
+
+
 def finals(folder: Path) -> dict[str, dict]:
-    """{spec: {method, recon, mig, recons, migs, seeds}}: medians and per-seed values of each run's last row."""
+    """{spec: {method, recon, recons, seeds, and per metric: its median and ``<metric>s`` per seed}}."""
     runs = load_runs(folder)
     longest = max((float(rows[-1]["train_s"]) for seeds in runs.values() for rows in seeds), default=0.0)
     out = {}
@@ -35,72 +40,87 @@ def finals(folder: Path) -> dict[str, dict]:
         if method not in ("beta_vae", "factor_vae") or not seeds:
             continue
         recons = [float(rows[-1]["recon"]) for rows in seeds]
-        migs = [float(rows[-1]["mig"]) for rows in seeds]
-        out[spec] = {"method": method, "recon": statistics.median(recons), "mig": statistics.median(migs),
-                     "recons": recons, "migs": migs, "seeds": [rows[0]["seed"] for rows in seeds]}
+        out[spec] = {"method": method, "recon": statistics.median(recons), "recons": recons,
+                     "seeds": [rows[0]["seed"] for rows in seeds]}
+        for key in METRICS:
+            values = [float(rows[-1][key]) for rows in seeds]
+            out[spec][key], out[spec][key + "s"] = statistics.median(values), values
     return out
 
 
-def beta_mig_at(recon: float, betas: list[dict]) -> float:
-    """β-VAE MIG interpolated at ``recon`` along the β-VAE medians sorted by reconstruction (nan outside)."""
-    pts = sorted((b["recon"], b["mig"]) for b in betas)
+def beta_score_at(recon: float, betas: list[dict], key: str = "mig") -> float:
+    """β-VAE ``key`` interpolated at ``recon`` along the β-VAE medians sorted by reconstruction (nan outside)."""
+    pts = sorted((b["recon"], b[key]) for b in betas)
     if not pts or recon < pts[0][0] or recon > pts[-1][0]:
         return math.nan
     xs, ys = zip(*pts)
     return float(np.interp(recon, xs, ys))
 
 
-def compare(results: dict[str, dict]) -> list[dict]:
-    """One row per FactorVAE recipe: its medians, the β-VAE MIG at its reconstruction, and the verdict."""
+def compare(results: dict[str, dict], key: str = "mig") -> list[dict]:
+    """One row per FactorVAE recipe: its medians, the β-VAE ``key`` at its reconstruction, and the verdict."""
     betas = [r for r in results.values() if r["method"] == "beta_vae"]
     rows = []
     for spec, r in results.items():
         if r["method"] != "factor_vae":
             continue
-        at = beta_mig_at(r["recon"], betas)
+        at = beta_score_at(r["recon"], betas, key)
         verdict = ("not comparable (outside the β-VAE reconstruction range)" if math.isnan(at) else
-                   "FactorVAE ahead" if r["mig"] > at else "β-VAE ahead or equal")
-        rows.append({"spec": spec, "recon": r["recon"], "mig": r["mig"], "beta_mig": at, "verdict": verdict,
-                     "seeds_ahead": sum(m > at for m in r["migs"]) if not math.isnan(at) else 0,
-                     "n_seeds": len(r["migs"])})
+                   "FactorVAE ahead" if r[key] > at else "β-VAE ahead or equal")
+        rows.append({"spec": spec, "recon": r["recon"], key: r[key], "beta_" + key: at, "verdict": verdict,
+                     "seeds_ahead": sum(m > at for m in r[key + "s"]) if not math.isnan(at) else 0,
+                     "n_seeds": len(r[key + "s"])})
     return rows
 
 
 def table(results: dict[str, dict]) -> str:
     """Markdown: every recipe sorted by reconstruction, then the FactorVAE comparisons."""
-    lines = ["| recipe | seeds | recon (median, range) | MIG (median, range) |", "|---|---|---|---|"]
+    def spread(values: list[float], digits: int) -> str:
+        return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
+
+    lines = ["| recipe | seeds | recon (median, range) | MIG (median, range) | FactorVAE score (median, range) |",
+             "|---|---|---|---|---|"]
     for spec, r in sorted(results.items(), key=lambda kv: kv[1]["recon"]):
-        lines.append(f"| {spec} | {len(r['migs'])} | {r['recon']:.1f} ({min(r['recons']):.1f}–{max(r['recons']):.1f}) | "
-                     f"{r['mig']:.3f} ({min(r['migs']):.3f}–{max(r['migs']):.3f}) |")
-    lines += ["", "| FactorVAE recipe | recon | MIG | β-VAE MIG at that recon | seeds above it | verdict |",
-              "|---|---|---|---|---|---|"]
-    for c in compare(results):
-        lines.append(f"| {c['spec']} | {c['recon']:.1f} | {c['mig']:.3f} | {c['beta_mig']:.3f} | "
-                     f"{c['seeds_ahead']}/{c['n_seeds']} | {c['verdict']} |")
+        lines.append(f"| {spec} | {len(r['recons'])} | {spread(r['recons'], 1)} | {spread(r['migs'], 3)} | "
+                     f"{spread(r['factor_vaes'], 2)} |")
+    for key, name in (("mig", "MIG"), ("factor_vae", "FactorVAE score")):
+        lines += ["", f"| FactorVAE recipe | recon | {name} | β-VAE {name} at that recon | seeds above it | verdict |",
+                  "|---|---|---|---|---|---|"]
+        for c in compare(results, key):
+            lines.append(f"| {c['spec']} | {c['recon']:.1f} | {c[key]:.3f} | {c['beta_' + key]:.3f} | "
+                         f"{c['seeds_ahead']}/{c['n_seeds']} | {c['verdict']} |")
     return "\n".join(lines)
 
 
+def label(spec: str) -> str:
+    """``beta_vae_fast:beta=6`` -> ``β-VAE β=6``; ``factor_vae_paper`` -> ``FactorVAE γ=35 (paper)``."""
+    cfg = variant(spec)
+    p = cfg["params"]
+    text = f"β-VAE β={p['beta']:g}" if cfg["method"] == "beta_vae" else f"FactorVAE γ={p['gamma']:g}"
+    return text + (" (paper)" if p.get("d_paper") else "")
+
+
 def plot(results: dict[str, dict], path: Path) -> None:
-    """MIG against reconstruction: seeds as dots, medians as large markers, the β-VAE medians joined."""
+    """MIG and FactorVAE score against reconstruction: seeds as dots, medians large, β-VAE medians joined."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4.8))
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
     style = {"beta_vae": ("tab:blue", "o"), "factor_vae": ("tab:red", "s")}
-    for spec, r in results.items():
-        colour, marker = style[r["method"]]
-        ax.scatter(r["recons"], r["migs"], color=colour, marker=marker, s=14, alpha=0.35)
-        ax.scatter([r["recon"]], [r["mig"]], color=colour, marker=marker, s=70, edgecolor="k")
-        ax.annotate(spec.replace("_fast", "").replace(":", " "), (r["recon"], r["mig"]), fontsize=8,
-                    xytext=(5, 4), textcoords="offset points")
-    pts = sorted((r["recon"], r["mig"]) for r in results.values() if r["method"] == "beta_vae")
-    if pts:
-        ax.plot(*zip(*pts), "-", color="tab:blue", alpha=0.6, label="β-VAE frontier (medians)")
-    ax.scatter([], [], color="tab:red", marker="s", label="FactorVAE (median; dots are seeds)")
-    ax.set(xlabel="held-out reconstruction (nats, lower is better)", ylabel="MIG",
-           title="Disentanglement against reconstruction after the same training time")
-    ax.legend(fontsize=8)
+    for ax, key, name in zip(axes, METRICS, ("MIG", "FactorVAE score")):
+        for spec, r in results.items():
+            colour, marker = style[r["method"]]
+            ax.scatter(r["recons"], r[key + "s"], color=colour, marker=marker, s=14, alpha=0.35)
+            ax.scatter([r["recon"]], [r[key]], color=colour, marker=marker, s=70, edgecolor="k")
+            ax.annotate(label(spec), (r["recon"], r[key]), fontsize=8, xytext=(5, 4), textcoords="offset points")
+        pts = sorted((r["recon"], r[key]) for r in results.values() if r["method"] == "beta_vae")
+        if pts:
+            ax.plot(*zip(*pts), "-", color="tab:blue", alpha=0.6, label="β-VAE frontier (medians)")
+        ax.scatter([], [], color="tab:red", marker="s", label="FactorVAE (median; small marks are seeds)")
+        ax.set(xlabel="held-out reconstruction (nats, lower is better)", ylabel=name, title=name)
+        ax.legend(fontsize=8)
+    fig.suptitle("Disentanglement against reconstruction after the same training time")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

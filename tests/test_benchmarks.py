@@ -82,7 +82,7 @@ def write_final(folder: Path, recipe: str, seed: int, recon: float, mig: float, 
         writer.writerow({"recipe": recipe, "seed": seed, "step": 100, "train_s": minutes * 30, "recon": 120.0,
                          "mig": 0.0, "factor_vae": 0.3})
         writer.writerow({"recipe": recipe, "seed": seed, "step": 200, "train_s": minutes * 60, "recon": recon,
-                         "mig": mig, "factor_vae": 0.5})
+                         "mig": mig, "factor_vae": 0.5 + mig})
 
 
 def test_frontier_interpolates_beta_vae_mig_at_the_factorvae_reconstruction(tmp_path):
@@ -105,5 +105,14 @@ def test_frontier_interpolates_beta_vae_mig_at_the_factorvae_reconstruction(tmp_
     assert rows["factor_vae_fast:gamma=20"]["verdict"] == "β-VAE ahead or equal"
     assert rows["factor_vae_paper"]["verdict"].startswith("not comparable")
     assert "| factor_vae_fast | 80.0 | 0.060 | 0.050 | 1/1 | FactorVAE ahead |" in frontier.table(results)
+    by_score = {r["spec"]: r for r in frontier.compare(results, "factor_vae")}
+    assert by_score["factor_vae_fast"]["beta_factor_vae"] == pytest.approx(0.55)  # the same line, shifted by 0.5
     frontier.plot(results, tmp_path / "frontier.png")
     assert (tmp_path / "frontier.png").stat().st_size > 10_000
+
+
+def test_frontier_labels_name_the_method_and_its_weight():
+    assert frontier.label("beta_vae_fast:beta=6") == "β-VAE β=6"
+    assert frontier.label("beta_vae_fast") == "β-VAE β=4"
+    assert frontier.label("factor_vae_fast") == "FactorVAE γ=35"
+    assert frontier.label("factor_vae_paper") == "FactorVAE γ=35 (paper)"
