@@ -240,8 +240,8 @@ class SupervisedAdversary(AdversarialVAE):
             The reconstruction term is 100+ nats per image and the cross-entropies about 1 nat, hence
             the defaults lam = 10 and aux_weight = 20 (with lam up to 10 all three styles trained stably).
         s_beta: KL weight on the z_s dims only (default: beta). A larger one makes z_s an expensive place
-            for anything the classifier does not ask for; without it the shipped models keep *scale* in
-            z_s, so a swap of z_s swaps size too (README, "Supervised adversaries against their targets").
+            for anything the classifier does not ask for. With the standard prior and no s_beta, z_s kept
+            *scale*, so a swap of z_s swapped size too (README, "Supervised adversaries against their targets").
         s_prior: ``"standard"`` N(0, I) for z_s, or ``"class"``: N(m_y, s_prior_std^2 I) around a fixed
             centre per class (:mod:`~advdis_lessons.class_prior`), so that with a large s_beta the label
             stays free in z_s and only what z_s says beyond it is taxed. Unlabelled images weigh the

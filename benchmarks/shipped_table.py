@@ -20,7 +20,7 @@ COLUMNS = (("recon", "recon (nats)", "{:.1f}"), ("kl", "KL (nats)", "{:.1f}"), (
 
 def params(cfg: dict) -> str:
     """The hyper-parameters that tell recipes apart, as a short string."""
-    keep = ("beta", "gamma", "c_max", "prior", "adv_weight", "style", "lam", "d_paper")
+    keep = ("beta", "gamma", "c_max", "prior", "adv_weight", "style", "lam", "d_paper", "s_prior", "s_beta")
     return ", ".join(f"{k}={v}" for k, v in cfg["params"].items() if k in keep)
 
 
