@@ -13,6 +13,8 @@ import math
 
 import torch
 
+from .adversarial_terms import check_choice
+
 __all__ = ["PRIORS", "class_means", "conditional_kl", "check_prior"]
 
 PRIORS: tuple[str, ...] = ("standard", "class")
@@ -21,8 +23,7 @@ PRIORS: tuple[str, ...] = ("standard", "class")
 
 def check_prior(prior: str, std: float, radius: float) -> None:
     """A known prior name and positive ``std`` and ``radius``; otherwise a ValueError naming the value."""
-    if prior not in PRIORS:
-        raise ValueError(f"unknown s_prior {prior!r}; allowed: {', '.join(PRIORS)}")
+    check_choice(prior, PRIORS, "s_prior")
     if not (std > 0 and radius > 0):
         raise ValueError(f"s_prior_std and s_prior_radius must be > 0, got {std} and {radius}")
 

@@ -37,18 +37,21 @@ class MaskingAdversary(AdversarialVAE):
         lr, d_lr: Adam learning rates of the VAE and of the adversary.
         d_steps_per_step: adversary updates per step.
         hidden: hidden widths of the adversary.
+        adv_standardize: let the adversary read the masked dims z-scored over each batch.
     """
 
     name = "masking_adversary"
 
     def __init__(self, model: torch.nn.Module, factor: str = "shape",
-                 masked_dims: Sequence[int] = (2, 3, 4, 5, 6, 7, 8, 9), style: str = "maxent", lam: float = 10.0, lam_ramp_steps: int = 300, beta: float = 1.0,
+                 masked_dims: Sequence[int] = (2, 3, 4, 5, 6, 7, 8, 9), style: str = "maxent",
+                 lam: float = 10.0, lam_ramp_steps: int = 300, beta: float = 1.0,
                  lr: float = 5e-4, d_lr: float = 5e-4, d_steps_per_step: int = 1,
-                 hidden: Sequence[int] = (256, 256), device: torch.device | str | None = None):
+                 hidden: Sequence[int] = (256, 256), adv_standardize: bool = False,
+                 device: torch.device | str | None = None):
         super().__init__(model, factor=factor, adv_dims=masked_dims, cls_dims=None, style=style, lam=lam,
                          lam_ramp_steps=lam_ramp_steps, beta=beta, aux_weight=0.0, lr=lr, d_lr=d_lr,
                          d_steps_per_step=d_steps_per_step, hidden=hidden, label_fraction=1.0, label_seed=0,
-                         device=device)
+                         device=device, adv_standardize=adv_standardize)
         self.masked_dims = list(self.adversary.dims)
 
 

@@ -11,21 +11,14 @@ tries to predict it too, and the encoder is trained to defeat the adversary. Eac
     classifier on z_s + lam(t) * (adversarial term), with the adversary frozen
     (``requires_grad_(False)``): gradients flow *through* it to the encoder, none land on its weights.
 
-The adversarial term, by ``style`` (see :func:`encoder_adversarial_term`):
-
-* ``"grl"``: the adversary's cross-entropy behind a :func:`~advdis_lessons.adversaries.grad_reverse`
-  layer, so the encoder receives -lam * d(CE)/dz: it *maximises* the adversary's loss. In the
-  classic single-pass design the same backward pass would also train the adversary; here the
-  adversary is frozen in (b) and learns only in (a), which gives the encoder exactly the gradient of
-  -lam * CE (a test checks this) and keeps the two players' updates separate.
-* ``"flip"`` (Fader networks, Lample et al., 2017): cross-entropy of the adversary towards a *flipped*
-  label; with more than two classes the flipped label is drawn uniformly among the other classes.
-* ``"maxent"``: KL(uniform || p_adv(.|z_u)) = -log K - mean_k log p_k, zero exactly when the
-  adversary's prediction is uniform; unlike -CE it is bounded below, so the encoder cannot "win" by
-  making the adversary confidently wrong.
+The adversarial term, by ``style`` (:mod:`~advdis_lessons.adversarial_terms`): ``"grl"`` (gradient
+reversal; here the adversary is frozen in (b) and learns only in (a), so the encoder gets exactly the
+gradient of -lam * CE and the two players' updates stay separate), ``"flip"`` (Fader networks: CE
+towards flipped labels) or ``"maxent"`` (push the adversary's prediction towards uniform).
 
 The adversary reads encoder *means* (the representation the post-hoc probes and swaps use, and a
-stricter target than noisy samples); the classifier reads the *sampled* z_s, which is what the
+stricter target than noisy samples), z-scored over the batch when ``adv_standardize`` is set (as the
+post-hoc probe z-scores them, so shrinking the codes cannot hide the label); the classifier reads the *sampled* z_s, which is what the
 decoder sees. lam(t) ramps linearly from 0 to ``lam`` over ``lam_ramp_steps`` updates, as in Fader
 networks, so the adversary has learnt something before the encoder starts fighting it.
 
@@ -37,11 +30,11 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .adversaries import AttributeAdversary, check_dims, grad_reverse
+from .adversarial_terms import STYLES, batch_standardize, check_choice, encoder_adversarial_term
+from .adversaries import AttributeAdversary, check_dims
 from .class_prior import check_prior, class_means, conditional_kl
 from .independence import label_mmd
 from .data import FACTOR_NAMES, FACTOR_SIZES
@@ -54,38 +47,6 @@ from .training import Method, adam, register
 
 __all__ = ["STYLES", "AdversarialVAE", "SupervisedAdversary", "encoder_adversarial_term", "flipped_labels",
            "labelled_mask", "pixel_iou", "swap_iou", "swap_latents", "swap_targets"]
-
-STYLES: tuple[str, ...] = ("grl", "flip", "maxent")
-"""Ways for the encoder to defeat the adversary (see the module docstring)."""
-
-def check_choice(value: str, allowed: Sequence[str], what: str) -> str:
-    """``value`` if it is one of ``allowed``, else a ValueError listing them."""
-    if value not in allowed:
-        raise ValueError(f"unknown {what} {value!r}; allowed: {', '.join(allowed)}")
-    return value
-
-
-def encoder_adversarial_term(adversary: torch.nn.Module, codes: torch.Tensor, y: torch.Tensor,
-                             style: str, lam: float) -> tuple[torch.Tensor, float]:
-    """The encoder's adversarial term for one batch of labelled codes; returns (term, value).
-
-    ``term`` is what to add to the loss before ``backward`` (its gradient w.r.t. ``codes`` is
-    lam * the gradient of the objective); ``value`` is lam * the objective the encoder minimises:
-    -CE for ``"grl"`` (written with a reversal layer, so ``term`` itself is +CE), CE towards flipped
-    labels for ``"flip"``, KL(uniform || p_adv) for ``"maxent"``.
-    """
-    check_choice(style, STYLES, "style")
-    if style == "grl":
-        ce = F.cross_entropy(adversary(grad_reverse(codes, lam)).float(), y)
-        return ce, -lam * ce.item()
-    logits = adversary(codes).float()
-    if style == "flip":
-        objective = F.cross_entropy(logits, flipped_labels(y, logits.shape[1]))
-    else:
-        k = logits.shape[1]
-        objective = (-F.log_softmax(logits, 1).mean(1)).mean() - float(np.log(k))
-    return lam * objective, lam * objective.item()
-
 
 class AdversarialVAE(Method):
     """A VAE plus an attribute adversary on ``adv_dims`` (and optionally a classifier on ``cls_dims``).
@@ -100,7 +61,7 @@ class AdversarialVAE(Method):
                  cls_dims: Sequence[int] | None, style: str, lam: float, lam_ramp_steps: int, beta: float,
                  aux_weight: float, lr: float, d_lr: float, d_steps_per_step: int, hidden: Sequence[int],
                  label_fraction: float, label_seed: int, device: torch.device | str | None,
-                 s_beta: float | None = None, mmd_weight: float = 0.0):
+                 s_beta: float | None = None, mmd_weight: float = 0.0, adv_standardize: bool = False):
         super().__init__(model, device)
         z_dim = getattr(model, "z_dim", None)
         if not isinstance(z_dim, int):
@@ -124,7 +85,7 @@ class AdversarialVAE(Method):
             self.kl_weights[list(cls_dims)] = float(s_beta)
         if mmd_weight < 0:
             raise ValueError(f"mmd_weight must be >= 0, got {mmd_weight}")
-        self.mmd_weight = float(mmd_weight)
+        self.mmd_weight, self.adv_standardize = float(mmd_weight), bool(adv_standardize)
         self.label_fraction, self.label_seed = check_fraction(label_fraction), int(label_seed)
         self.steps_done = 0
         hidden = tuple(int(h) for h in hidden)
@@ -150,6 +111,10 @@ class AdversarialVAE(Method):
     def labels(self, factors: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(label of every image, bool mask of the labelled ones) for a batch of factor classes."""
         return factors[:, self.factor_index].long(), labelled_mask(factors, self.label_fraction, self.label_seed)
+
+    def adversary_codes(self, mu: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """The labelled rows of the codes the adversary reads: ``mu``, z-scored over the whole batch if ``adv_standardize``."""
+        return (batch_standardize(mu) if self.adv_standardize else mu)[mask]
 
     def adversary_step(self, codes: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
         """``d_steps_per_step`` adversary updates on ``codes.detach()``; adv_loss/adv_acc before the first."""
@@ -194,7 +159,8 @@ class AdversarialVAE(Method):
                     loss = loss + self.aux_weight * aux
                     value += self.aux_weight * aux.item()
                     out.update(aux_loss=aux.item(), aux_acc=(aux_logits.argmax(1) == y[mask]).float().mean().item())
-                term, term_value = encoder_adversarial_term(self.adversary, mu[mask], y[mask], self.style, lam)
+                term, term_value = encoder_adversarial_term(self.adversary, self.adversary_codes(mu, mask), y[mask],
+                                                            self.style, lam)
                 loss, value = loss + term, value + term_value
                 if self.mmd_weight > 0:  # non-adversarial: codes of each label vs all codes, on the adversary's dims
                     mmd = label_mmd(mu[mask][:, self.adversary.dims], y[mask], self.n_classes)
@@ -218,7 +184,7 @@ class AdversarialVAE(Method):
         forward = self.model(x)
         out: dict[str, float] = {}
         if mask.any():  # (a) first: it sees codes of the current encoder, before (b) changes it
-            out.update(self.adversary_step(forward[1][mask], y[mask]))
+            out.update(self.adversary_step(self.adversary_codes(forward[1].detach(), mask), y[mask]))
         out.update(self.model_step(x, forward, y, mask))
         out["labelled"] = mask.float().mean().item()
         self.steps_done += 1
@@ -247,6 +213,7 @@ class SupervisedAdversary(AdversarialVAE):
             stays free in z_s and only what z_s says beyond it is taxed. Unlabelled images weigh the
             class priors by the classifier's (detached) beliefs.
         s_prior_std, s_prior_radius: the class priors' spread and the radius of their centres.
+        adv_standardize: let the adversary read z_u z-scored over each batch (see the module docstring).
         mmd_weight: weight of a non-adversarial penalty on z_u's dependence on the label
             (:func:`~advdis_lessons.independence.label_mmd` on the encoder means), added to the adversary's.
         lr, d_lr: Adam learning rates of the VAE + classifier and of the adversary.
@@ -262,7 +229,8 @@ class SupervisedAdversary(AdversarialVAE):
                  beta: float = 1.0, aux_weight: float = 20.0, lr: float = 5e-4, d_lr: float = 5e-4,
                  d_steps_per_step: int = 1, hidden: Sequence[int] = (256, 256), label_seed: int = 0,
                  s_beta: float | None = None, s_prior: str = "standard", s_prior_std: float = 0.5,
-                 s_prior_radius: float = 2.0, mmd_weight: float = 0.0, device: torch.device | str | None = None):
+                 s_prior_radius: float = 2.0, mmd_weight: float = 0.0, adv_standardize: bool = False,
+                 device: torch.device | str | None = None):
         check_prior(s_prior, s_prior_std, s_prior_radius)
         z_dim = getattr(model, "z_dim", None)
         if not isinstance(z_dim, int):
@@ -275,7 +243,8 @@ class SupervisedAdversary(AdversarialVAE):
         super().__init__(model, factor=factor, adv_dims=u_dims, cls_dims=s, style=style, lam=lam,
                          lam_ramp_steps=lam_ramp_steps, beta=beta, aux_weight=aux_weight, lr=lr, d_lr=d_lr,
                          d_steps_per_step=d_steps_per_step, hidden=hidden, label_fraction=label_fraction,
-                         label_seed=label_seed, device=device, s_beta=s_beta, mmd_weight=mmd_weight)
+                         label_seed=label_seed, device=device, s_beta=s_beta, mmd_weight=mmd_weight,
+                         adv_standardize=adv_standardize)
         self.s_prior, self.s_prior_std = s_prior, float(s_prior_std)
         self.s_means = class_means(self.n_classes, len(self.s_dims), float(s_prior_radius)).to(self.device)
 

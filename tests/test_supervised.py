@@ -215,10 +215,12 @@ def test_model_phase_never_touches_the_adversary(style):
     assert not same(method.model, model0) and not same(method.classifier, cls0)
 
 
-def test_whole_steps_keep_the_players_apart():
+@pytest.mark.parametrize("standardize", [False, True])
+def test_whole_steps_keep_the_players_apart(standardize):
     """Spy on both phases during real training steps (half the images labelled): each phase may change only its player."""
     config.seed_everything(0)
-    method = SupervisedAdversary(narrow(), style="flip", lam=1.0, lam_ramp_steps=0, label_fraction=0.5, device="cpu")
+    method = SupervisedAdversary(narrow(), style="flip", lam=1.0, lam_ramp_steps=0, label_fraction=0.5,
+                                 adv_standardize=standardize, device="cpu")
     adv_phase, model_phase = method.adversary_step, method.model_step
     calls = {"adv": 0, "model": 0}
 
