@@ -35,6 +35,7 @@ import torch.nn.functional as F
 
 from .adversarial_terms import STYLES, batch_standardize, check_choice, encoder_adversarial_term
 from .adversaries import AttributeAdversary, check_dims
+from .adversary_pool import AdversaryPool, reinitialise
 from .class_prior import check_prior, class_means, conditional_kl
 from .independence import label_mmd
 from .data import FACTOR_NAMES, FACTOR_SIZES
@@ -61,7 +62,8 @@ class AdversarialVAE(Method):
                  cls_dims: Sequence[int] | None, style: str, lam: float, lam_ramp_steps: int, beta: float,
                  aux_weight: float, lr: float, d_lr: float, d_steps_per_step: int, hidden: Sequence[int],
                  label_fraction: float, label_seed: int, device: torch.device | str | None,
-                 s_beta: float | None = None, mmd_weight: float = 0.0, adv_standardize: bool = False):
+                 s_beta: float | None = None, mmd_weight: float = 0.0, adv_standardize: bool = False,
+                 n_adversaries: int = 1, adv_reset_every: int = 0):
         super().__init__(model, device)
         z_dim = getattr(model, "z_dim", None)
         if not isinstance(z_dim, int):
@@ -89,7 +91,12 @@ class AdversarialVAE(Method):
         self.label_fraction, self.label_seed = check_fraction(label_fraction), int(label_seed)
         self.steps_done = 0
         hidden = tuple(int(h) for h in hidden)
-        self.adversary = AttributeAdversary(adv_dims, self.n_classes, z_dim, hidden).to(self.device)
+        for name, value, low in (("n_adversaries", n_adversaries, 1), ("adv_reset_every", adv_reset_every, 0)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+        self.adv_reset_every = adv_reset_every
+        self.adversary = (AttributeAdversary(adv_dims, self.n_classes, z_dim, hidden) if n_adversaries == 1 else
+                          AdversaryPool(adv_dims, self.n_classes, z_dim, hidden, k=n_adversaries)).to(self.device)
         self.classifier = (AttributeAdversary(cls_dims, self.n_classes, z_dim, hidden).to(self.device)
                            if cls_dims is not None else None)
         vae_params = list(self.model.parameters())
@@ -116,9 +123,22 @@ class AdversarialVAE(Method):
         """The labelled rows of the codes the adversary reads: ``mu``, z-scored over the whole batch if ``adv_standardize``."""
         return (batch_standardize(mu) if self.adv_standardize else mu)[mask]
 
+    def adversary_labels(self, y: torch.Tensor) -> torch.Tensor:
+        """Labels for the adversary's logits: ``y``, repeated once per member of an :class:`AdversaryPool`."""
+        return self.adversary.repeat(y) if isinstance(self.adversary, AdversaryPool) else y
+
+    def maybe_reset_adversary(self) -> None:
+        """Every ``adv_reset_every`` updates, re-initialise the pool's members in turn (a lone adversary too)."""
+        if self.adv_reset_every and self.steps_done and self.steps_done % self.adv_reset_every == 0:
+            opt = self.optimizers["adversary"]
+            if isinstance(self.adversary, AdversaryPool):
+                self.adversary.reset(self.steps_done // self.adv_reset_every % self.adversary.k, opt)
+            else:
+                reinitialise(self.adversary, opt)
+
     def adversary_step(self, codes: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
         """``d_steps_per_step`` adversary updates on ``codes.detach()``; adv_loss/adv_acc before the first."""
-        codes = codes.detach()
+        codes, y = codes.detach(), self.adversary_labels(y)
         opt = self.optimizers["adversary"]
         out: dict[str, float] = {}
         for i in range(self.d_steps):
@@ -159,7 +179,8 @@ class AdversarialVAE(Method):
                     loss = loss + self.aux_weight * aux
                     value += self.aux_weight * aux.item()
                     out.update(aux_loss=aux.item(), aux_acc=(aux_logits.argmax(1) == y[mask]).float().mean().item())
-                term, term_value = encoder_adversarial_term(self.adversary, self.adversary_codes(mu, mask), y[mask],
+                term, term_value = encoder_adversarial_term(self.adversary, self.adversary_codes(mu, mask),
+                                                            self.adversary_labels(y[mask]),
                                                             self.style, lam)
                 loss, value = loss + term, value + term_value
                 if self.mmd_weight > 0:  # non-adversarial: codes of each label vs all codes, on the adversary's dims
@@ -183,6 +204,7 @@ class AdversarialVAE(Method):
         y, mask = self.labels(factors)
         forward = self.model(x)
         out: dict[str, float] = {}
+        self.maybe_reset_adversary()
         if mask.any():  # (a) first: it sees codes of the current encoder, before (b) changes it
             out.update(self.adversary_step(self.adversary_codes(forward[1].detach(), mask), y[mask]))
         out.update(self.model_step(x, forward, y, mask))
@@ -214,6 +236,8 @@ class SupervisedAdversary(AdversarialVAE):
             class priors by the classifier's (detached) beliefs.
         s_prior_std, s_prior_radius: the class priors' spread and the radius of their centres.
         adv_standardize: let the adversary read z_u z-scored over each batch (see the module docstring).
+        n_adversaries, adv_reset_every: a pool of adversaries (:mod:`~advdis_lessons.adversary_pool`), the
+            encoder fighting their average; every ``adv_reset_every`` updates (0: never) one is re-initialised.
         mmd_weight: weight of a non-adversarial penalty on z_u's dependence on the label
             (:func:`~advdis_lessons.independence.label_mmd` on the encoder means), added to the adversary's.
         lr, d_lr: Adam learning rates of the VAE + classifier and of the adversary.
@@ -230,7 +254,7 @@ class SupervisedAdversary(AdversarialVAE):
                  d_steps_per_step: int = 1, hidden: Sequence[int] = (256, 256), label_seed: int = 0,
                  s_beta: float | None = None, s_prior: str = "standard", s_prior_std: float = 0.5,
                  s_prior_radius: float = 2.0, mmd_weight: float = 0.0, adv_standardize: bool = False,
-                 device: torch.device | str | None = None):
+                 n_adversaries: int = 1, adv_reset_every: int = 0, device: torch.device | str | None = None):
         check_prior(s_prior, s_prior_std, s_prior_radius)
         z_dim = getattr(model, "z_dim", None)
         if not isinstance(z_dim, int):
@@ -244,7 +268,8 @@ class SupervisedAdversary(AdversarialVAE):
                          lam_ramp_steps=lam_ramp_steps, beta=beta, aux_weight=aux_weight, lr=lr, d_lr=d_lr,
                          d_steps_per_step=d_steps_per_step, hidden=hidden, label_fraction=label_fraction,
                          label_seed=label_seed, device=device, s_beta=s_beta, mmd_weight=mmd_weight,
-                         adv_standardize=adv_standardize)
+                         adv_standardize=adv_standardize, n_adversaries=n_adversaries,
+                         adv_reset_every=adv_reset_every)
         self.s_prior, self.s_prior_std = s_prior, float(s_prior_std)
         self.s_means = class_means(self.n_classes, len(self.s_dims), float(s_prior_radius)).to(self.device)
 
