@@ -179,12 +179,12 @@ class AdversarialVAE(Method):
                     loss = loss + self.aux_weight * aux
                     value += self.aux_weight * aux.item()
                     out.update(aux_loss=aux.item(), aux_acc=(aux_logits.argmax(1) == y[mask]).float().mean().item())
-                term, term_value = encoder_adversarial_term(self.adversary, self.adversary_codes(mu, mask),
-                                                            self.adversary_labels(y[mask]),
+                codes = self.adversary_codes(mu, mask)
+                term, term_value = encoder_adversarial_term(self.adversary, codes, self.adversary_labels(y[mask]),
                                                             self.style, lam)
                 loss, value = loss + term, value + term_value
-                if self.mmd_weight > 0:  # non-adversarial: codes of each label vs all codes, on the adversary's dims
-                    mmd = label_mmd(mu[mask][:, self.adversary.dims], y[mask], self.n_classes)
+                if self.mmd_weight > 0:  # non-adversarial: codes of each label vs all codes, as the adversary sees them
+                    mmd = label_mmd(codes[:, self.adversary.dims], y[mask], self.n_classes)
                     loss, value = loss + self.mmd_weight * mmd, value + self.mmd_weight * mmd.item()
                     out["mmd"] = mmd.item()
             opt = self.optimizers["vae"]
@@ -239,7 +239,8 @@ class SupervisedAdversary(AdversarialVAE):
         n_adversaries, adv_reset_every: a pool of adversaries (:mod:`~advdis_lessons.adversary_pool`), the
             encoder fighting their average; every ``adv_reset_every`` updates (0: never) one is re-initialised.
         mmd_weight: weight of a non-adversarial penalty on z_u's dependence on the label
-            (:func:`~advdis_lessons.independence.label_mmd` on the encoder means), added to the adversary's.
+            (:func:`~advdis_lessons.independence.label_mmd` on the encoder means, z-scored if ``adv_standardize``:
+            on raw codes, shrinking z_u lowers the MMD without removing anything), added to the adversary's.
         lr, d_lr: Adam learning rates of the VAE + classifier and of the adversary.
         d_steps_per_step: adversary updates per step (on the same detached codes).
         hidden: hidden widths of the adversary and the classifier.

@@ -4,6 +4,7 @@ import torch
 
 from advdis_lessons import models
 from advdis_lessons.data import DSprites
+from advdis_lessons.adversarial_terms import batch_standardize
 from advdis_lessons.independence import label_mmd, mmd2
 from advdis_lessons.supervised import SupervisedAdversary
 
@@ -48,3 +49,17 @@ def test_mmd_weight_adds_the_penalty_on_z_u_means_and_is_validated():
     assert "mmd" not in SupervisedAdversary(models.ConvVAE(z_dim=10, width="narrow"), device="cpu").step(batch)
     with pytest.raises(ValueError, match="mmd_weight must be >= 0, got -1.0"):
         SupervisedAdversary(models.ConvVAE(z_dim=10, width="narrow"), mmd_weight=-1.0, device="cpu")
+
+
+def test_with_adv_standardize_the_penalty_reads_z_scored_codes():
+    """Shrinking z_u lowers the MMD of raw codes; the standardised penalty is the MMD of z-scored means."""
+    torch.manual_seed(0)
+    batch = next(iter(DSprites().batches(32, seed=0)))
+    method = SupervisedAdversary(models.ConvVAE(z_dim=10, width="narrow"), s_dims=(0, 1), mmd_weight=50.0,
+                                 adv_standardize=True, device="cpu")
+    with torch.no_grad():
+        mu = method.model(batch[0])[1]
+    y = batch[1][:, 0].long()
+    expected = label_mmd(batch_standardize(mu)[:, 2:], y, 3).item()
+    assert method.step(batch)["mmd"] == pytest.approx(expected, rel=1e-3, abs=0)
+    assert label_mmd(0.01 * mu[:, 2:], y, 3).item() < 0.01 * label_mmd(mu[:, 2:], y, 3).item()  # why standardise
