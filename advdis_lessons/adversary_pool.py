@@ -20,7 +20,7 @@ from torch import nn
 
 from .adversaries import AttributeAdversary
 
-__all__ = ["AdversaryPool", "reinitialise"]
+__all__ = ["AdversaryPool", "reinitialise", "reset_in_turn"]
 
 
 def reinitialise(module: nn.Module, optimizer: torch.optim.Optimizer | None = None) -> None:
@@ -60,3 +60,12 @@ class AdversaryPool(nn.Module):
 
     def extra_repr(self) -> str:
         return f"k={self.k}"
+
+
+def reset_in_turn(adversary: nn.Module, optimizer: torch.optim.Optimizer, step: int, every: int) -> None:
+    """At each multiple ``step`` of ``every`` (> 0), re-initialise the next member of a pool, or a lone adversary."""
+    if every and step and step % every == 0:
+        if isinstance(adversary, AdversaryPool):
+            adversary.reset(step // every % adversary.k, optimizer)
+        else:
+            reinitialise(adversary, optimizer)

@@ -35,7 +35,7 @@ import torch.nn.functional as F
 
 from .adversarial_terms import STYLES, batch_standardize, check_choice, encoder_adversarial_term
 from .adversaries import AttributeAdversary, check_dims
-from .adversary_pool import AdversaryPool, reinitialise
+from .adversary_pool import AdversaryPool, reset_in_turn
 from .class_prior import check_prior, class_means, conditional_kl
 from .independence import label_mmd
 from .data import FACTOR_NAMES, FACTOR_SIZES
@@ -43,6 +43,7 @@ from .labels import check_fraction, flipped_labels, labelled_mask
 from .factorvae import _elbo_scalars
 from .objectives import elbo_terms
 from .objectives_tc import capacity_schedule
+from .swap_cycle import swap_cycle_terms
 from .swaps import pixel_iou, swap_iou, swap_latents, swap_targets
 from .training import Method, adam, register
 
@@ -73,8 +74,10 @@ class AdversarialVAE(Method):
         if lam < 0 or beta < 0 or aux_weight < 0 or lam_ramp_steps < 0:
             raise ValueError(f"lam, beta, aux_weight and lam_ramp_steps must be >= 0, got lam={lam}, "
                              f"beta={beta}, aux_weight={aux_weight}, lam_ramp_steps={lam_ramp_steps}")
-        if isinstance(d_steps_per_step, bool) or not isinstance(d_steps_per_step, int) or d_steps_per_step < 1:
-            raise ValueError(f"d_steps_per_step must be an integer >= 1, got {d_steps_per_step!r}")
+        for name, value, low in (("d_steps_per_step", d_steps_per_step, 1), ("n_adversaries", n_adversaries, 1),
+                                 ("adv_reset_every", adv_reset_every, 0)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
         self.factor_index = FACTOR_NAMES.index(self.factor)
         self.n_classes = FACTOR_SIZES[self.factor_index]
         self.lam, self.lam_ramp_steps = float(lam), int(lam_ramp_steps)
@@ -91,9 +94,6 @@ class AdversarialVAE(Method):
         self.label_fraction, self.label_seed = check_fraction(label_fraction), int(label_seed)
         self.steps_done = 0
         hidden = tuple(int(h) for h in hidden)
-        for name, value, low in (("n_adversaries", n_adversaries, 1), ("adv_reset_every", adv_reset_every, 0)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
         self.adv_reset_every = adv_reset_every
         self.adversary = (AttributeAdversary(adv_dims, self.n_classes, z_dim, hidden) if n_adversaries == 1 else
                           AdversaryPool(adv_dims, self.n_classes, z_dim, hidden, k=n_adversaries)).to(self.device)
@@ -129,12 +129,7 @@ class AdversarialVAE(Method):
 
     def maybe_reset_adversary(self) -> None:
         """Every ``adv_reset_every`` updates, re-initialise the pool's members in turn (a lone adversary too)."""
-        if self.adv_reset_every and self.steps_done and self.steps_done % self.adv_reset_every == 0:
-            opt = self.optimizers["adversary"]
-            if isinstance(self.adversary, AdversaryPool):
-                self.adversary.reset(self.steps_done // self.adv_reset_every % self.adversary.k, opt)
-            else:
-                reinitialise(self.adversary, opt)
+        reset_in_turn(self.adversary, self.optimizers["adversary"], self.steps_done, self.adv_reset_every)
 
     def adversary_step(self, codes: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
         """``d_steps_per_step`` adversary updates on ``codes.detach()``; adv_loss/adv_acc before the first."""
@@ -155,6 +150,10 @@ class AdversarialVAE(Method):
                 y: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """The weighted KL of the model update: ``kl_weights`` (beta, or s_beta on z_s) times each dim's KL."""
         return (self.kl_weights * terms["kl_per_dim"]).sum()
+
+    def extra_loss(self, mu: torch.Tensor, y: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor | None, dict]:
+        """A subclass's further terms of the model update (None: none), and their scalars for the history."""
+        return None, {}
 
     def model_step(self, x: torch.Tensor, forward: tuple[torch.Tensor, ...], y: torch.Tensor,
                    mask: torch.Tensor) -> dict[str, float]:
@@ -187,6 +186,10 @@ class AdversarialVAE(Method):
                     mmd = label_mmd(codes[:, self.adversary.dims], y[mask], self.n_classes)
                     loss, value = loss + self.mmd_weight * mmd, value + self.mmd_weight * mmd.item()
                     out["mmd"] = mmd.item()
+                extra, scalars = self.extra_loss(mu, y, mask)
+                if extra is not None:
+                    loss, value = loss + extra, value + extra.item()
+                    out.update(scalars)
             opt = self.optimizers["vae"]
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -238,6 +241,8 @@ class SupervisedAdversary(AdversarialVAE):
         adv_standardize: let the adversary read z_u z-scored over each batch (see the module docstring).
         n_adversaries, adv_reset_every: a pool of adversaries (:mod:`~advdis_lessons.adversary_pool`), the
             encoder fighting their average; every ``adv_reset_every`` updates (0: never) one is re-initialised.
+        swap_weight: weight of the swap-consistency loss (:mod:`~advdis_lessons.swap_cycle`) on the labelled
+            images: decode z_u of A with z_s of B, encode again, ask for A's z_u and B's label (weight aux_weight).
         mmd_weight: weight of a non-adversarial penalty on z_u's dependence on the label
             (:func:`~advdis_lessons.independence.label_mmd` on the encoder means, z-scored if ``adv_standardize``:
             on raw codes, shrinking z_u lowers the MMD without removing anything), added to the adversary's.
@@ -255,7 +260,8 @@ class SupervisedAdversary(AdversarialVAE):
                  d_steps_per_step: int = 1, hidden: Sequence[int] = (256, 256), label_seed: int = 0,
                  s_beta: float | None = None, s_prior: str = "standard", s_prior_std: float = 0.5,
                  s_prior_radius: float = 2.0, mmd_weight: float = 0.0, adv_standardize: bool = False,
-                 n_adversaries: int = 1, adv_reset_every: int = 0, device: torch.device | str | None = None):
+                 n_adversaries: int = 1, adv_reset_every: int = 0, swap_weight: float = 0.0,
+                 device: torch.device | str | None = None):
         check_prior(s_prior, s_prior_std, s_prior_radius)
         z_dim = getattr(model, "z_dim", None)
         if not isinstance(z_dim, int):
@@ -271,7 +277,9 @@ class SupervisedAdversary(AdversarialVAE):
                          label_seed=label_seed, device=device, s_beta=s_beta, mmd_weight=mmd_weight,
                          adv_standardize=adv_standardize, n_adversaries=n_adversaries,
                          adv_reset_every=adv_reset_every)
-        self.s_prior, self.s_prior_std = s_prior, float(s_prior_std)
+        if swap_weight < 0:
+            raise ValueError(f"swap_weight must be >= 0, got {swap_weight}")
+        self.s_prior, self.s_prior_std, self.swap_weight = s_prior, float(s_prior_std), float(swap_weight)
         self.s_means = class_means(self.n_classes, len(self.s_dims), float(s_prior_radius)).to(self.device)
 
     def kl_term(self, terms: dict[str, torch.Tensor], mu: torch.Tensor, logvar: torch.Tensor, z: torch.Tensor,
@@ -289,3 +297,10 @@ class SupervisedAdversary(AdversarialVAE):
             weights[mask] = F.one_hot(y[mask], self.n_classes).float()
         kl_k = torch.stack([conditional_kl(mu[:, s], logvar[:, s], m, self.s_prior_std) for m in self.s_means], 1)
         return kl_u + self.kl_weights[s[0]] * (weights * kl_k).sum(1).mean()
+
+    def extra_loss(self, mu: torch.Tensor, y: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor | None, dict]:
+        """The swap-consistency terms when ``swap_weight`` > 0 and the batch has 2+ labelled images."""
+        if self.swap_weight == 0 or int(mask.sum()) < 2:
+            return None, {}
+        cycle, label = swap_cycle_terms(self.model, self.classifier, mu[mask], y[mask], self.s_dims, self.u_dims)
+        return self.swap_weight * cycle + self.aux_weight * label, {"swap_cycle": cycle.item(), "swap_ce": label.item()}
