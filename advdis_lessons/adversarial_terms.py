@@ -25,10 +25,14 @@ import torch.nn.functional as F
 from .adversaries import grad_reverse
 from .labels import flipped_labels
 
-__all__ = ["STYLES", "batch_standardize", "check_choice", "encoder_adversarial_term"]
+__all__ = ["CODES", "STYLES", "batch_standardize", "check_choice", "encoder_adversarial_term"]
 
 STYLES: tuple[str, ...] = ("grl", "flip", "maxent")
 """Ways for the encoder to defeat the adversary (see the module docstring)."""
+
+
+CODES: tuple[str, ...] = ("mean", "sample")
+"""What an adversary or a probe reads of a code: the encoder means, or a draw z ~ q(z|x) (what the decoder gets)."""
 
 
 def check_choice(value: str, allowed: Sequence[str], what: str) -> str:

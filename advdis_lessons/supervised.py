@@ -16,10 +16,10 @@ reversal; here the adversary is frozen in (b) and learns only in (a), so the enc
 gradient of -lam * CE and the two players' updates stay separate), ``"flip"`` (Fader networks: CE
 towards flipped labels) or ``"maxent"`` (push the adversary's prediction towards uniform).
 
-The adversary reads encoder *means* (the representation the post-hoc probes and swaps use, and a
-stricter target than noisy samples), z-scored over the batch when ``adv_standardize`` is set (as the
-post-hoc probe z-scores them, so shrinking the codes cannot hide the label); the classifier reads the *sampled* z_s, which is what the
-decoder sees. lam(t) ramps linearly from 0 to ``lam`` over ``lam_ramp_steps`` updates, as in Fader
+By default the adversary reads encoder *means* (the representation the swaps use, and a stricter target
+than noisy samples); with ``adv_codes="sample"`` it reads the sampled z_u, which is all the decoder ever
+receives. Either is z-scored over the batch when ``adv_standardize`` is set (as the post-hoc probe
+z-scores its inputs, so shrinking the codes cannot hide the label). The classifier reads the sampled z_s. lam(t) ramps linearly from 0 to ``lam`` over ``lam_ramp_steps`` updates, as in Fader
 networks, so the adversary has learnt something before the encoder starts fighting it.
 
 Labels may exist for a fraction of the images only (:func:`labelled_mask`); label terms average
@@ -33,7 +33,7 @@ from typing import Sequence
 import torch
 import torch.nn.functional as F
 
-from .adversarial_terms import STYLES, batch_standardize, check_choice, encoder_adversarial_term
+from .adversarial_terms import CODES, STYLES, batch_standardize, check_choice, encoder_adversarial_term
 from .adversaries import AttributeAdversary, check_dims
 from .adversary_pool import AdversaryPool, reset_in_turn
 from .class_prior import check_prior, class_means, conditional_kl
@@ -64,13 +64,14 @@ class AdversarialVAE(Method):
                  aux_weight: float, lr: float, d_lr: float, d_steps_per_step: int, hidden: Sequence[int],
                  label_fraction: float, label_seed: int, device: torch.device | str | None,
                  s_beta: float | None = None, mmd_weight: float = 0.0, adv_standardize: bool = False,
-                 n_adversaries: int = 1, adv_reset_every: int = 0):
+                 n_adversaries: int = 1, adv_reset_every: int = 0, adv_codes: str = "mean"):
         super().__init__(model, device)
         z_dim = getattr(model, "z_dim", None)
         if not isinstance(z_dim, int):
             raise ValueError(f"model must have an integer z_dim attribute (like ConvVAE), got {z_dim!r}")
         self.factor = check_choice(factor, FACTOR_NAMES, "factor")
         self.style = check_choice(style, STYLES, "style")
+        self.adv_codes = check_choice(adv_codes, CODES, "adv_codes")
         if lam < 0 or beta < 0 or aux_weight < 0 or lam_ramp_steps < 0:
             raise ValueError(f"lam, beta, aux_weight and lam_ramp_steps must be >= 0, got lam={lam}, "
                              f"beta={beta}, aux_weight={aux_weight}, lam_ramp_steps={lam_ramp_steps}")
@@ -119,9 +120,10 @@ class AdversarialVAE(Method):
         """(label of every image, bool mask of the labelled ones) for a batch of factor classes."""
         return factors[:, self.factor_index].long(), labelled_mask(factors, self.label_fraction, self.label_seed)
 
-    def adversary_codes(self, mu: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """The labelled rows of the codes the adversary reads: ``mu``, z-scored over the whole batch if ``adv_standardize``."""
-        return (batch_standardize(mu) if self.adv_standardize else mu)[mask]
+    def adversary_codes(self, mu: torch.Tensor, z: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """The labelled rows of what the adversary reads (``mu`` or the sample ``z``), z-scored over the batch if asked."""
+        codes = mu if self.adv_codes == "mean" else z
+        return (batch_standardize(codes) if self.adv_standardize else codes)[mask]
 
     def adversary_labels(self, y: torch.Tensor) -> torch.Tensor:
         """Labels for the adversary's logits: ``y``, repeated once per member of an :class:`AdversaryPool`."""
@@ -178,7 +180,7 @@ class AdversarialVAE(Method):
                     loss = loss + self.aux_weight * aux
                     value += self.aux_weight * aux.item()
                     out.update(aux_loss=aux.item(), aux_acc=(aux_logits.argmax(1) == y[mask]).float().mean().item())
-                codes = self.adversary_codes(mu, mask)
+                codes = self.adversary_codes(mu, z, mask)
                 term, term_value = encoder_adversarial_term(self.adversary, codes, self.adversary_labels(y[mask]),
                                                             self.style, lam)
                 loss, value = loss + term, value + term_value
@@ -209,7 +211,8 @@ class AdversarialVAE(Method):
         out: dict[str, float] = {}
         self.maybe_reset_adversary()
         if mask.any():  # (a) first: it sees codes of the current encoder, before (b) changes it
-            out.update(self.adversary_step(self.adversary_codes(forward[1].detach(), mask), y[mask]))
+            out.update(self.adversary_step(self.adversary_codes(forward[1].detach(), forward[3].detach(), mask),
+                                           y[mask]))
         out.update(self.model_step(x, forward, y, mask))
         out["labelled"] = mask.float().mean().item()
         self.steps_done += 1
@@ -238,6 +241,7 @@ class SupervisedAdversary(AdversarialVAE):
             stays free in z_s and only what z_s says beyond it is taxed. Unlabelled images weigh the
             class priors by the classifier's (detached) beliefs.
         s_prior_std, s_prior_radius: the class priors' spread and the radius of their centres.
+        adv_codes: ``"mean"`` (default) or ``"sample"``: what of z_u the adversary reads (module docstring).
         adv_standardize: let the adversary read z_u z-scored over each batch (see the module docstring).
         n_adversaries, adv_reset_every: a pool of adversaries (:mod:`~advdis_lessons.adversary_pool`), the
             encoder fighting their average; every ``adv_reset_every`` updates (0: never) one is re-initialised.
@@ -261,7 +265,7 @@ class SupervisedAdversary(AdversarialVAE):
                  s_beta: float | None = None, s_prior: str = "standard", s_prior_std: float = 0.5,
                  s_prior_radius: float = 2.0, mmd_weight: float = 0.0, adv_standardize: bool = False,
                  n_adversaries: int = 1, adv_reset_every: int = 0, swap_weight: float = 0.0,
-                 device: torch.device | str | None = None):
+                 adv_codes: str = "mean", device: torch.device | str | None = None):
         check_prior(s_prior, s_prior_std, s_prior_radius)
         z_dim = getattr(model, "z_dim", None)
         if not isinstance(z_dim, int):
@@ -276,7 +280,7 @@ class SupervisedAdversary(AdversarialVAE):
                          d_steps_per_step=d_steps_per_step, hidden=hidden, label_fraction=label_fraction,
                          label_seed=label_seed, device=device, s_beta=s_beta, mmd_weight=mmd_weight,
                          adv_standardize=adv_standardize, n_adversaries=n_adversaries,
-                         adv_reset_every=adv_reset_every)
+                         adv_reset_every=adv_reset_every, adv_codes=adv_codes)
         if swap_weight < 0:
             raise ValueError(f"swap_weight must be >= 0, got {swap_weight}")
         self.s_prior, self.s_prior_std, self.swap_weight = s_prior, float(s_prior_std), float(swap_weight)

@@ -2,6 +2,7 @@
 
     python benchmarks/supervised_quality.py supervised_flip supervised_grl:precision=bf16 --steps 20000
     python benchmarks/supervised_quality.py --from-data supervised_grl supervised_flip supervised_maxent
+    python benchmarks/supervised_quality.py --from-data /tmp/models/supervised_flip_s_beta_3_seed0.pt  # a kept model
     python benchmarks/supervised_quality.py supervised_flip:s_beta=3 --save /tmp/models   # keep the model
 
 Each spec is a recipe name with optional levers (``recipes.variant``: ``name:key=value,...``). It trains
@@ -12,6 +13,8 @@ on fresh images from the renderer:
   averaged over the last 10% of training;
 * ``u_mlp`` / ``s_mlp``: a *fresh* MLP probe's held-out accuracy for shape from z_u / z_s
   (``masking.leakage``, 2,000 + 2,000 images), against ``chance``;
+* ``u_mlp_sample``: the same probe on z_u drawn from q(z|x) (one sample per image: what the decoder
+  receives) instead of the means. Empty in rows measured before the column existed;
 * ``swap`` / ``unchanged`` / ``recon_iou``: ``swaps.swap_iou`` over 1,024 pairs with different shapes;
 * ``s_shape_mi`` / ``s_scale_mi``: the largest normalised mutual information I(z_j; v) / H(v) of a z_s dim with
   shape and with scale (5,000 images, 20 bins, as MIG): what a swap of z_s actually moves.
@@ -39,7 +42,7 @@ from results_csv import append_row  # benchmarks/results_csv.py
 
 RESULTS = Path(__file__).parent / "results" / "supervised_quality.csv"
 FIELDS = ["spec", "seed", "steps", "train_s", "recon", "adv_end", "cls_end", "u_mlp", "s_mlp", "chance",
-          "swap", "unchanged", "recon_iou", "s_shape_mi", "s_scale_mi", "target_met"]
+          "swap", "unchanged", "recon_iou", "s_shape_mi", "s_scale_mi", "target_met", "u_mlp_sample"]
 
 
 def tail_mean(history, key: str) -> float:
@@ -58,6 +61,7 @@ def measure(method, s_dims: list[int], history=None) -> dict[str, float]:
     u_dims = [d for d in range(model.z_dim) if d not in s_dims]
     on_u = masking.leakage(model, data, "shape", u_dims, n=4000, seed=1)
     on_s = masking.leakage(model, data, "shape", s_dims, n=4000, seed=1)
+    on_u_sample = masking.leakage(model, data, "shape", u_dims, n=4000, seed=1, codes="sample")
     iou = swaps.swap_iou(model, data, s_dims, "shape", n=1024, seed=2)
     codes, factors = sample_codes(data, model.embed, 5000, np.random.default_rng(3))
     mi = mutual_info_matrix(codes[:, s_dims], factors) / factor_entropies(factors)
@@ -65,15 +69,16 @@ def measure(method, s_dims: list[int], history=None) -> dict[str, float]:
            "cls_end": tail_mean(history, "aux_acc"), "u_mlp": on_u["mlp"], "s_mlp": on_s["mlp"],
            "chance": on_u["chance"], "swap": iou["swap"], "unchanged": iou["unchanged"], "recon_iou": iou["recon"],
            "s_shape_mi": float(mi[:, FACTOR_NAMES.index("shape")].max()),
-           "s_scale_mi": float(mi[:, FACTOR_NAMES.index("scale")].max())}
+           "s_scale_mi": float(mi[:, FACTOR_NAMES.index("scale")].max()), "u_mlp_sample": on_u_sample["mlp"]}
     row["target_met"] = bool(row["u_mlp"] - row["chance"] <= 0.05 and row["swap"] >= 0.7)
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}
 
 
 def run(spec: str, seed: int, steps: int | None, from_data: bool, save_dir: Path | None = None) -> dict:
     """Train (or load) one spec and measure it; returns the CSV row. ``save_dir``: keep the trained model there."""
-    if from_data:
-        method, info = checkpoints.load(checkpoints.DATA_DIR / f"{spec}.pt")
+    if from_data:  # a shipped name, or the path of a model kept with --save
+        path = Path(spec) if spec.endswith(".pt") else checkpoints.DATA_DIR / f"{spec}.pt"
+        method, info = checkpoints.load(path)
         cfg, history, train_s, n_steps = info["config"], info["history"], info.get("wall_time_s", math.nan), info["steps"]
     else:
         cfg = variant(spec)
@@ -97,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("specs", nargs="+", help="recipe[:key=value,...] (or shipped names with --from-data)")
     parser.add_argument("--steps", type=int, default=None, help="updates per run (default: the recipe's full budget)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
-    parser.add_argument("--from-data", action="store_true", help="measure the shipped checkpoints instead of training")
+    parser.add_argument("--from-data", action="store_true",
+                        help="measure shipped checkpoints (names) or kept models (.pt paths) instead of training")
     parser.add_argument("--save", type=Path, default=None, help="folder to keep the trained models in (.pt + sidecar)")
     args = parser.parse_args(argv)
     config.set_threads()

@@ -1,4 +1,6 @@
 """The adversary's standardised view of the codes (adversarial_terms.batch_standardize, adv_standardize)."""
+import copy
+
 import pytest
 import torch
 
@@ -63,7 +65,7 @@ def test_standardised_adversary_term_is_blind_to_the_code_scale(style):
     for m in (method, raw):
         for scale in (1.0, 0.01):
             torch.manual_seed(4)  # the flipped labels are random
-            values.append(encoder_adversarial_term(m.adversary, m.adversary_codes(mu * scale, mask), y, style, 2.0)[1])
+            values.append(encoder_adversarial_term(m.adversary, m.adversary_codes(mu * scale, mu * scale, mask), y, style, 2.0)[1])
     assert values[0] == pytest.approx(values[1], rel=1e-4)     # standardised: the same at any scale
     assert values[2] != pytest.approx(values[3], rel=1e-4)     # raw codes: shrinking them changes the adversary's view
 
@@ -87,3 +89,30 @@ def test_masking_accepts_adv_standardize():
     method = MaskingAdversary(models.ConvVAE(z_dim=10, width="narrow"), adv_standardize=True, device="cpu")
     h = training.fit(method, DSprites(), 3, batch_size=32, progress=False)
     assert method.adv_standardize and torch.isfinite(torch.as_tensor(h["adv_loss"])).all()
+
+
+def test_the_adversary_reads_means_or_samples_as_asked():
+    mu, z = torch.zeros(4, 10), torch.ones(4, 10)
+    mask = torch.tensor([True, False, True, True])
+    for codes, expected in (("mean", mu), ("sample", z)):
+        method = SupervisedAdversary(models.ConvVAE(z_dim=10, width="narrow"), adv_codes=codes, device="cpu")
+        assert torch.equal(method.adversary_codes(mu, z, mask), expected[mask])
+    with pytest.raises(ValueError, match="unknown adv_codes 'mode'; allowed: mean, sample"):
+        SupervisedAdversary(models.ConvVAE(z_dim=10, width="narrow"), adv_codes="mode", device="cpu")
+
+
+def test_a_sample_reading_adversary_trains_on_the_sampled_codes():
+    config.seed_everything(0)
+    method = SupervisedAdversary(models.ConvVAE(z_dim=10, width="narrow"), style="maxent", adv_codes="sample",
+                                 device="cpu")
+    seen = []
+    forward = method.adversary.forward
+    method.adversary.forward = lambda z: (seen.append(z.detach().clone()), forward(z))[1]
+    x, factors = next(iter(DSprites().batches(16, seed=0)))
+    before = copy.deepcopy(method.model)
+    torch.manual_seed(1)
+    method.step((x, factors))
+    torch.manual_seed(1)
+    with torch.no_grad():
+        _, mu, _, z = before(x)  # the model before the update, with the same noise
+    assert torch.allclose(seen[0], z, atol=1e-5) and not torch.allclose(seen[0], mu, atol=1e-3)

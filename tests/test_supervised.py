@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from advdis_lessons import checkpoints, config, models, recipes, training
 from advdis_lessons.adversaries import AttributeAdversary, GradientReversal, grad_reverse
 from advdis_lessons.data import DSprites
-from advdis_lessons.masking import MaskingAdversary, leakage
+from advdis_lessons.masking import MaskingAdversary, leakage, sampled_codes
 from advdis_lessons.metrics import probe_accuracy
 from advdis_lessons.supervised import (STYLES, SupervisedAdversary, encoder_adversarial_term, flipped_labels,
                                        labelled_mask, pixel_iou, swap_iou, swap_latents, swap_targets)
@@ -443,3 +443,36 @@ def test_s_beta_weights_the_kl_of_z_s_only():
     assert plain.kl_weights.tolist() == [2.0] * 10
     with pytest.raises(ValueError, match="s_beta must be >= 0"):
         SupervisedAdversary(narrow(), s_beta=-1.0, device="cpu")
+
+
+class TinyShift(torch.nn.Module):
+    """An 'encoder' whose mean moves with the label by 0.05 while its posterior noise has std 1."""
+
+    def __init__(self):
+        super().__init__()
+        self.dummy = torch.nn.Parameter(torch.zeros(()))
+
+    def encode(self, x):
+        mu = 0.05 * x
+        return mu, torch.zeros_like(mu)
+
+    def embed(self, x):
+        return self.encode(x)[0]
+
+
+def test_leakage_on_samples_does_not_see_a_shift_below_the_noise():
+    data = CodesAsImages()
+    means = leakage(TinyShift(), data, "shape", [0], n=2000, seed=0)
+    samples = leakage(TinyShift(), data, "shape", [0], n=2000, seed=0, codes="sample")
+    assert means["logistic"] >= 0.99            # the means carry the label exactly
+    assert samples["mlp"] < samples["chance"] + 0.08 and samples["logistic"] < samples["chance"] + 0.08
+    with pytest.raises(ValueError, match="unknown codes 'median'; allowed: mean, sample"):
+        leakage(TinyShift(), data, "shape", [0], codes="median")
+
+
+def test_sampled_codes_are_seeded_draws_around_the_means():
+    model = TinyShift()
+    x = torch.zeros(3000, 2)
+    a, b, c = sampled_codes(model, x, seed=1), sampled_codes(model, x, seed=1), sampled_codes(model, x, seed=2)
+    assert torch.equal(a, b) and not torch.equal(a, c)
+    assert abs(a.mean().item()) < 0.05 and abs(a.std().item() - 1.0) < 0.05
