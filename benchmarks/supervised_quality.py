@@ -15,6 +15,9 @@ on fresh images from the renderer:
   (``masking.leakage``, 2,000 + 2,000 images), against ``chance``;
 * ``u_mlp_sample``: the same probe on z_u drawn from q(z|x) (one sample per image: what the decoder
   receives) instead of the means. Empty in rows measured before the column existed;
+* ``u_active`` / ``u_mlp_active``: the z_u dims the model uses (active units: held-out KL > 0.1 nats, as
+  ``pretrain`` counts them), and the MLP probe on their means alone. A collapsed dim (KL near 0) passes
+  noise to the decoder, but its mean can still wiggle with the shape, far below the noise;
 * ``swap`` / ``unchanged`` / ``recon_iou``: ``swaps.swap_iou`` over 1,024 pairs with different shapes;
 * ``s_shape_mi`` / ``s_scale_mi``: the largest normalised mutual information I(z_j; v) / H(v) of a z_s dim with
   shape and with scale (5,000 images, 20 bins, as MIG): what a swap of z_s actually moves.
@@ -42,7 +45,8 @@ from results_csv import append_row  # benchmarks/results_csv.py
 
 RESULTS = Path(__file__).parent / "results" / "supervised_quality.csv"
 FIELDS = ["spec", "seed", "steps", "train_s", "recon", "adv_end", "cls_end", "u_mlp", "s_mlp", "chance",
-          "swap", "unchanged", "recon_iou", "s_shape_mi", "s_scale_mi", "target_met", "u_mlp_sample"]
+          "swap", "unchanged", "recon_iou", "s_shape_mi", "s_scale_mi", "target_met", "u_mlp_sample",
+          "u_active", "u_mlp_active"]
 
 
 def tail_mean(history, key: str) -> float:
@@ -65,11 +69,15 @@ def measure(method, s_dims: list[int], history=None) -> dict[str, float]:
     iou = swaps.swap_iou(model, data, s_dims, "shape", n=1024, seed=2)
     codes, factors = sample_codes(data, model.embed, 5000, np.random.default_rng(3))
     mi = mutual_info_matrix(codes[:, s_dims], factors) / factor_entropies(factors)
-    row = {"recon": heldout_terms(model)["recon"], "adv_end": tail_mean(history, "adv_acc"),
+    held = heldout_terms(model)
+    active = [d for d in u_dims if held["kl_per_dim"][d] > 0.1]
+    on_active = masking.leakage(model, data, "shape", active, n=4000, seed=1) if active else {"mlp": math.nan}
+    row = {"recon": held["recon"], "adv_end": tail_mean(history, "adv_acc"),
            "cls_end": tail_mean(history, "aux_acc"), "u_mlp": on_u["mlp"], "s_mlp": on_s["mlp"],
            "chance": on_u["chance"], "swap": iou["swap"], "unchanged": iou["unchanged"], "recon_iou": iou["recon"],
            "s_shape_mi": float(mi[:, FACTOR_NAMES.index("shape")].max()),
-           "s_scale_mi": float(mi[:, FACTOR_NAMES.index("scale")].max()), "u_mlp_sample": on_u_sample["mlp"]}
+           "s_scale_mi": float(mi[:, FACTOR_NAMES.index("scale")].max()), "u_mlp_sample": on_u_sample["mlp"],
+           "u_active": " ".join(map(str, active)), "u_mlp_active": on_active["mlp"]}
     row["target_met"] = bool(row["u_mlp"] - row["chance"] <= 0.05 and row["swap"] >= 0.7)
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}
 
@@ -92,7 +100,8 @@ def run(spec: str, seed: int, steps: int | None, from_data: bool, save_dir: Path
             checkpoints.save(save_dir / name, method, cfg, history=history, budget="full", steps=n_steps,
                              seed=seed, wall_time=train_s)
     s_dims = list(cfg["params"].get("s_dims", [0, 1]))
-    row = {"spec": spec, "seed": cfg.get("seed", seed), "steps": n_steps, "train_s": round(float(train_s), 1)}
+    label = Path(spec).stem if from_data and spec.endswith(".pt") else spec
+    row = {"spec": label, "seed": cfg.get("seed", seed), "steps": n_steps, "train_s": round(float(train_s), 1)}
     row.update(measure(method, s_dims, history))
     return row
 
