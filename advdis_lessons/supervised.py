@@ -19,8 +19,9 @@ towards flipped labels) or ``"maxent"`` (push the adversary's prediction towards
 By default the adversary reads encoder *means* (the representation the swaps use, and a stricter target
 than noisy samples); with ``adv_codes="sample"`` it reads the sampled z_u, which is all the decoder ever
 receives. Either is z-scored over the batch when ``adv_standardize`` is set (as the post-hoc probe
-z-scores its inputs, so shrinking the codes cannot hide the label). The classifier reads the sampled z_s. lam(t) ramps linearly from 0 to ``lam`` over ``lam_ramp_steps`` updates, as in Fader
-networks, so the adversary has learnt something before the encoder starts fighting it.
+z-scores its inputs, so shrinking the codes cannot hide the label). The classifier reads the sampled z_s.
+lam(t) ramps linearly from 0 to ``lam`` over ``lam_ramp_steps`` updates, as in Fader networks, so the
+adversary has learnt something before the encoder starts fighting it.
 
 Labels may exist for a fraction of the images only (:func:`labelled_mask`); label terms average
 over the labelled images of a batch and are skipped (their scalars omitted, NaN in the history)
@@ -121,7 +122,7 @@ class AdversarialVAE(Method):
         return factors[:, self.factor_index].long(), labelled_mask(factors, self.label_fraction, self.label_seed)
 
     def adversary_codes(self, mu: torch.Tensor, z: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """The labelled rows of what the adversary reads (``mu`` or the sample ``z``), z-scored over the batch if asked."""
+        """The labelled rows of what the adversary reads (``mu`` or the sample ``z``), z-scored if asked."""
         codes = mu if self.adv_codes == "mean" else z
         return (batch_standardize(codes) if self.adv_standardize else codes)[mask]
 
