@@ -18,6 +18,7 @@ on fresh images from the renderer:
 * ``u_active`` / ``u_mlp_active``: the z_u dims the model uses (active units: held-out KL > 0.1 nats, as
   ``pretrain`` counts them), and the MLP probe on their means alone. A collapsed dim (KL near 0) passes
   noise to the decoder, but its mean can still wiggle with the shape, far below the noise;
+* ``u_mlp_collapsed``: the MLP probe on the means of the other z_u dims (KL <= 0.1 nats), when there are any;
 * ``swap`` / ``unchanged`` / ``recon_iou``: ``swaps.swap_iou`` over 1,024 pairs with different shapes;
 * ``s_shape_mi`` / ``s_scale_mi``: the largest normalised mutual information I(z_j; v) / H(v) of a z_s dim with
   shape and with scale (5,000 images, 20 bins, as MIG): what a swap of z_s actually moves.
@@ -46,7 +47,7 @@ from results_csv import append_row  # benchmarks/results_csv.py
 RESULTS = Path(__file__).parent / "results" / "supervised_quality.csv"
 FIELDS = ["spec", "seed", "steps", "train_s", "recon", "adv_end", "cls_end", "u_mlp", "s_mlp", "chance",
           "swap", "unchanged", "recon_iou", "s_shape_mi", "s_scale_mi", "target_met", "u_mlp_sample",
-          "u_active", "u_mlp_active"]
+          "u_active", "u_mlp_active", "u_mlp_collapsed"]
 
 
 def tail_mean(history, key: str) -> float:
@@ -63,21 +64,25 @@ def measure(method, s_dims: list[int], history=None) -> dict[str, float]:
     model = method.model.eval()
     data = DSprites()
     u_dims = [d for d in range(model.z_dim) if d not in s_dims]
-    on_u = masking.leakage(model, data, "shape", u_dims, n=4000, seed=1)
-    on_s = masking.leakage(model, data, "shape", s_dims, n=4000, seed=1)
-    on_u_sample = masking.leakage(model, data, "shape", u_dims, n=4000, seed=1, codes="sample")
+
+    def probe(dims: list[int], codes: str = "mean") -> dict:
+        """A fresh probe for shape on ``dims`` (NaN when there are none), on 2,000 + 2,000 new images."""
+        return masking.leakage(model, data, "shape", dims, n=4000, seed=1, codes=codes) if dims else {"mlp": math.nan}
+
+    on_u, on_s, on_u_sample = probe(u_dims), probe(s_dims), probe(u_dims, "sample")
     iou = swaps.swap_iou(model, data, s_dims, "shape", n=1024, seed=2)
     codes, factors = sample_codes(data, model.embed, 5000, np.random.default_rng(3))
     mi = mutual_info_matrix(codes[:, s_dims], factors) / factor_entropies(factors)
     held = heldout_terms(model)
     active = [d for d in u_dims if held["kl_per_dim"][d] > 0.1]
-    on_active = masking.leakage(model, data, "shape", active, n=4000, seed=1) if active else {"mlp": math.nan}
+    on_active, on_collapsed = probe(active), probe([d for d in u_dims if d not in active])
     row = {"recon": held["recon"], "adv_end": tail_mean(history, "adv_acc"),
            "cls_end": tail_mean(history, "aux_acc"), "u_mlp": on_u["mlp"], "s_mlp": on_s["mlp"],
            "chance": on_u["chance"], "swap": iou["swap"], "unchanged": iou["unchanged"], "recon_iou": iou["recon"],
            "s_shape_mi": float(mi[:, FACTOR_NAMES.index("shape")].max()),
            "s_scale_mi": float(mi[:, FACTOR_NAMES.index("scale")].max()), "u_mlp_sample": on_u_sample["mlp"],
-           "u_active": " ".join(map(str, active)), "u_mlp_active": on_active["mlp"]}
+           "u_active": " ".join(map(str, active)), "u_mlp_active": on_active["mlp"],
+           "u_mlp_collapsed": on_collapsed["mlp"]}
     row["target_met"] = bool(row["u_mlp"] - row["chance"] <= 0.05 and row["swap"] >= 0.7)
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}
 
