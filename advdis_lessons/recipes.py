@@ -102,21 +102,23 @@ def variant(spec: str) -> dict:
 
 
 # Lessons 06-07: supervised adversaries and adversarial masking of shape. z_s = dims 0-1 carries shape,
-# z_u = dims 2-9 must not; lam ramps from 0 over the first 300 updates (see advdis_lessons/supervised.py).
+# z_u = the other dims must not; lam ramps from 0 over the first 300 updates (see advdis_lessons/supervised.py).
 # The reconstruction term is 100+ nats per image, so the ~1-nat cross-entropies need weights near 10-20 to count.
 # z_s has a class-conditional prior (one centre per shape, advdis_lessons/class_prior.py) with KL weight 10: with
 # the standard prior z_s held scale more than shape (normalised MI 0.33-0.44 vs 0.10-0.19) and swaps scored
-# below doing nothing; with it z_s holds shape (0.78-0.84 at 6,000 steps, 0.97-0.99 at 15,000). README, "Supervised
-# adversaries against their targets".
+# below doing nothing; with it z_s holds shape (0.78-0.84 at 6,000 steps, 0.97-0.99 at 15,000).
 # KL weight 4 on z_u (beta=4): at 15,000 steps the max-entropy swap rose from 0.70 to 0.73 and the probe on *sampled*
-# z_u fell from 0.41 to 0.37 (chance 0.35); reconstruction cost 15 nats, and the probe on the means of all z_u dims
-# went up (0.84 -> 0.96), all of it from dims the model does not use (README, "Supervised adversaries against their targets").
+# z_u fell from 0.41 to 0.37 (chance 0.35), but with 10 latent dims the probe on the means of all z_u dims read 0.96,
+# from collapsed dims. With z_dim=5 (z_u = dims 2-4, all active) it read 0.36 and the swap 0.71.
+# README, "Supervised adversaries against their targets".
 _SUPERVISED = {"factor": "shape", "s_dims": [0, 1], "lam": 10.0, "lam_ramp_steps": 300, "beta": 4.0,
                "aux_weight": 20.0, "d_lr": 5e-4, "s_prior": "class", "s_beta": 10.0}
+SUPERVISED_Z_DIM = 5
 # full = 15,000 updates (about 18 minutes on one core): at 6,000 the swaps reached only 0.66-0.69 IoU, at 15,000 0.70-0.73.
 for _style in ("grl", "flip", "maxent"):
     CONFIGS[f"supervised_{_style}"] = _fast("supervised_adversary", style=_style,
                                             steps={"smoke": 20, "lesson": 1500, "full": 15000}, **_SUPERVISED)
+    CONFIGS[f"supervised_{_style}"]["model"]["z_dim"] = SUPERVISED_Z_DIM
 _MASKING = {"factor": "shape", "masked_dims": [2, 3, 4, 5, 6, 7, 8, 9], "style": "maxent", "lam_ramp_steps": 300,
             "beta": 1.0, "d_lr": 5e-4}
 for _suffix, _lam in (("", 10.0), ("_lam_low", 1.0), ("_lam_high", 100.0)):
