@@ -10,12 +10,14 @@ The same idea appears as the conditional prior of CSVAE (Klys, Snell & Zemel, 20
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import torch
+import torch.nn.functional as F
 
 from .adversarial_terms import check_choice
 
-__all__ = ["PRIORS", "class_means", "conditional_kl", "check_prior"]
+__all__ = ["PRIORS", "class_means", "class_weights", "conditional_kl", "check_prior", "expected_kl"]
 
 PRIORS: tuple[str, ...] = ("standard", "class")
 """Priors for z_s: ``"standard"`` N(0, I), ``"class"`` N(m_y, s^2 I) (see the module docstring)."""
@@ -56,3 +58,23 @@ def conditional_kl(mu: torch.Tensor, logvar: torch.Tensor, means: torch.Tensor, 
     log_var_p = 2 * math.log(std)
     per_dim = 0.5 * (log_var_p - logvar + (logvar.exp() + (mu - means) ** 2) / std ** 2 - 1)
     return per_dim.sum(1)
+
+
+def class_weights(y: torch.Tensor, mask: torch.Tensor, n_classes: int,
+                  beliefs: Callable[[], torch.Tensor]) -> torch.Tensor:
+    """(N, n_classes) weights of the class priors: one-hot labels where ``mask`` is True, elsewhere the
+    softmax of ``beliefs()`` (the classifier's logits, called only when some image is unlabelled), detached
+    so that the KL term never trains the classifier."""
+    if bool(mask.all()):
+        return F.one_hot(y, n_classes).float()
+    with torch.no_grad():
+        weights = F.softmax(beliefs().float(), 1)
+    weights[mask] = F.one_hot(y[mask], n_classes).float()
+    return weights
+
+
+def expected_kl(mu: torch.Tensor, logvar: torch.Tensor, means: torch.Tensor, std: float,
+                weights: torch.Tensor) -> torch.Tensor:
+    """Batch mean of sum_k weights[:, k] * KL(q(z_s|x) || N(means[k], std^2 I)): the class-prior KL."""
+    kl_k = torch.stack([conditional_kl(mu, logvar, m, std) for m in means], 1)
+    return (weights * kl_k).sum(1).mean()

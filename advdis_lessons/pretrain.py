@@ -1,7 +1,8 @@
 """Produce the shipped checkpoints: ``python -m advdis_lessons.pretrain NAME [NAME ...] [--budget full]``.
 
 Trains each named recipe (see ``recipes.CONFIGS``) at the chosen budget on the best device, measures
-it (held-out ELBO terms and, when available, the ``fast`` disentanglement metrics), and writes
+it (held-out ELBO terms, the ``fast`` disentanglement metrics and, for the supervised and masking
+adversaries, swap IoU and leakage from :mod:`~advdis_lessons.split_quality`), and writes
 ``data/NAME.pt`` with its JSON sidecar. Use a GPU where you have one; on a CPU run it in the background.
 """
 from __future__ import annotations
@@ -57,10 +58,16 @@ def pretrain(name: str, budget: str = "full", device: str | None = None) -> dict
 
 
 def remeasure(name: str) -> dict:
-    """Re-measure a shipped checkpoint (held-out ELBO terms + disentanglement metrics) into its sidecar."""
+    """Re-measure a shipped checkpoint into its sidecar: held-out ELBO terms, disentanglement metrics and,
+    for split or censored latents, swap IoU and leakage (``split_quality.quality``) and the accuracies the
+    training adversary and classifier ended at (``split_quality.training_tail``)."""
+    from .split_quality import quality, training_tail
+
     path = checkpoints.DATA_DIR / f"{name}.pt"
-    method, _ = checkpoints.load(path)
-    metrics = {**heldout_terms(method.model), **disentanglement(method.model)}
+    method, info = checkpoints.load(path)
+    split = quality(method)
+    metrics = {**heldout_terms(method.model), **disentanglement(method.model), **split,
+               **(training_tail(info["history"]) if split else {})}
     return checkpoints.update_metrics(path, metrics)
 
 

@@ -48,7 +48,7 @@ for _gamma in (10, 35, 100):
     CONFIGS[f"factor_vae_g{_gamma}"] = _fast("factor_vae", gamma=float(_gamma), d_lr=5e-4, batch_size=128)
 
 
-# The 15-minute candidates of benchmarks/time_to_disentangle.py (issue: disentangled in minutes on a CPU):
+# The 15-minute candidates of benchmarks/time_to_disentangle.py (the target: disentangled in minutes on a CPU):
 # the fast recipe plus bf16 autocast, which buys 1.2-1.4x more updates per second on CPUs with bf16
 # instructions; the single-seed lever screen in the README found no other lever that beat the seed spread.
 # ``full`` = about what 15 minutes buy on one core of the reference machine.

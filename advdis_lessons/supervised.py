@@ -37,7 +37,7 @@ import torch.nn.functional as F
 from .adversarial_terms import CODES, STYLES, batch_standardize, check_choice, encoder_adversarial_term
 from .adversaries import AttributeAdversary, check_dims
 from .adversary_pool import AdversaryPool, reset_in_turn
-from .class_prior import check_prior, class_means, conditional_kl
+from .class_prior import check_prior, class_means, class_weights, expected_kl
 from .independence import label_mmd
 from .data import FACTOR_NAMES, FACTOR_SIZES
 from .labels import check_fraction, flipped_labels, labelled_mask
@@ -94,24 +94,20 @@ class AdversarialVAE(Method):
             raise ValueError(f"mmd_weight must be >= 0, got {mmd_weight}")
         self.mmd_weight, self.adv_standardize = float(mmd_weight), bool(adv_standardize)
         self.label_fraction, self.label_seed = check_fraction(label_fraction), int(label_seed)
-        self.steps_done = 0
+        self.steps_done, self.adv_reset_every = 0, adv_reset_every
         hidden = tuple(int(h) for h in hidden)
-        self.adv_reset_every = adv_reset_every
         self.adversary = (AttributeAdversary(adv_dims, self.n_classes, z_dim, hidden) if n_adversaries == 1 else
                           AdversaryPool(adv_dims, self.n_classes, z_dim, hidden, k=n_adversaries)).to(self.device)
         self.classifier = (AttributeAdversary(cls_dims, self.n_classes, z_dim, hidden).to(self.device)
                            if cls_dims is not None else None)
-        vae_params = list(self.model.parameters())
-        if self.classifier is not None:
-            vae_params += list(self.classifier.parameters())
+        vae_params = list(self.model.parameters()) + ([] if self.classifier is None else
+                                                      list(self.classifier.parameters()))
         self.optimizers["vae"] = adam(vae_params, lr, (0.9, 0.999), "VAE")
         self.optimizers["adversary"] = adam(self.adversary.parameters(), d_lr, (0.5, 0.9), "adversary")
 
     def modules(self) -> dict[str, torch.nn.Module]:
         out = {"model": self.model, "adversary": self.adversary}
-        if self.classifier is not None:
-            out["classifier"] = self.classifier
-        return out
+        return out if self.classifier is None else {**out, "classifier": self.classifier}
 
     def current_lam(self) -> float:
         """lam(t) for the next update: lam * min(1, t / lam_ramp_steps) (the linear ramp of ``capacity_schedule``)."""
@@ -249,8 +245,7 @@ class SupervisedAdversary(AdversarialVAE):
         swap_weight: weight of the swap-consistency loss (:mod:`~advdis_lessons.swap_cycle`) on the labelled
             images: decode z_u of A with z_s of B, encode again, ask for A's z_u and B's label (weight aux_weight).
         mmd_weight: weight of a non-adversarial penalty on z_u's dependence on the label
-            (:func:`~advdis_lessons.independence.label_mmd` on the encoder means, z-scored if ``adv_standardize``:
-            on raw codes, shrinking z_u lowers the MMD without removing anything), added to the adversary's.
+            (:func:`~advdis_lessons.independence.label_mmd` on the means, z-scored if ``adv_standardize``).
         lr, d_lr: Adam learning rates of the VAE + classifier and of the adversary.
         d_steps_per_step: adversary updates per step (on the same detached codes).
         hidden: hidden widths of the adversary and the classifier.
@@ -293,15 +288,9 @@ class SupervisedAdversary(AdversarialVAE):
         if self.s_prior == "standard":
             return super().kl_term(terms, mu, logvar, z, y, mask)
         s, u = self.s_dims, self.u_dims
-        kl_u = (self.kl_weights[u] * terms["kl_per_dim"][u]).sum()
-        if bool(mask.all()):
-            weights = F.one_hot(y, self.n_classes).float()
-        else:  # unlabelled images: the classifier's belief, which this term must not train
-            with torch.no_grad():
-                weights = F.softmax(self.classifier(z).float(), 1)
-            weights[mask] = F.one_hot(y[mask], self.n_classes).float()
-        kl_k = torch.stack([conditional_kl(mu[:, s], logvar[:, s], m, self.s_prior_std) for m in self.s_means], 1)
-        return kl_u + self.kl_weights[s[0]] * (weights * kl_k).sum(1).mean()
+        weights = class_weights(y, mask, self.n_classes, lambda: self.classifier(z))
+        kl_s = expected_kl(mu[:, s], logvar[:, s], self.s_means, self.s_prior_std, weights)
+        return (self.kl_weights[u] * terms["kl_per_dim"][u]).sum() + self.kl_weights[s[0]] * kl_s
 
     def extra_loss(self, mu: torch.Tensor, y: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor | None, dict]:
         """The swap-consistency terms when ``swap_weight`` > 0 and the batch has 2+ labelled images."""

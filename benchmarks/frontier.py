@@ -26,7 +26,7 @@ from time_to_disentangle import load_runs  # benchmarks/time_to_disentangle.py
 
 
 METRICS = ("mig", "factor_vae")
-"""The scores compared at equal reconstruction: MIG (the issue's target) and the FactorVAE score (the paper's)."""
+"""The scores compared at equal reconstruction: MIG (the course's target) and the FactorVAE score (the paper's)."""
 
 
 def finals(folder: Path) -> dict[str, dict]:

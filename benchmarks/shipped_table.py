@@ -4,6 +4,8 @@
 
 Every number comes from the sidecar that ``python -m advdis_lessons.pretrain NAME`` wrote after training
 (held-out reconstruction and KL on 2,048 fresh images, then the ``fast`` metric preset on encoder means).
+A second table holds the split latents of lessons 06-07: swap IoU against the renderer and the leakage of
+the censored factor read by fresh probes (``advdis_lessons.split_quality``).
 """
 from __future__ import annotations
 
@@ -37,6 +39,31 @@ def rows(data_dir: Path = DATA_DIR) -> list[str]:
     return out
 
 
+SPLIT_TABLES = {  # marker key in the sidecar -> (columns, verdict key)
+    "swap_iou": ((("swap_iou", "swap IoU"), ("swap_unchanged", "A unchanged"), ("leak_u_mean", "leak: z_u means"),
+                  ("leak_u_sample", "leak: z_u samples"), ("leak_s_mean", "z_s reads shape"),
+                  ("adv_end", "adversary at end"), ("leak_chance", "chance")), "target_met"),
+    "leak_masked_mean": ((("leak_masked_mean", "leak: masked means"), ("leak_masked_sample", "leak: masked samples"),
+                          ("leak_kept_mean", "kept dims read shape"), ("adv_end", "adversary at end"),
+                          ("leak_chance", "chance")), "masked_at_chance"),
+}
+
+
+def split_rows(kind: str, data_dir: Path = DATA_DIR) -> list[str]:
+    """Swap IoU and leakage of the supervised (``kind="swap_iou"``) or masking (``"leak_masked_mean"``)
+    checkpoints, with the verdict stored beside them."""
+    columns, verdict = SPLIT_TABLES[kind]
+    head = ["checkpoint", *[c[1] for c in columns], verdict.replace("_", " ")]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for side_path in sorted(data_dir.glob("*.json")):
+        side = json.loads(side_path.read_text())
+        m = side.get("metrics", {})
+        if kind in m:
+            cells = [side["name"], *[f"{m[k]:.3f}" if k in m else "–" for k, _ in columns], "yes" if m[verdict] else "no"]
+            out.append("| " + " | ".join(cells) + " |")
+    return out
+
+
 def best_of(method: str, data_dir: Path = DATA_DIR) -> dict | None:
     """The shipped checkpoint of a method with the highest MIG (None if none is measured)."""
     sides = [json.loads(p.read_text()) for p in sorted(data_dir.glob("*.json"))]
@@ -63,6 +90,9 @@ def main() -> int:
     print("\n".join(rows()))
     print()
     print(comparison())
+    for kind in SPLIT_TABLES:
+        print()
+        print("\n".join(split_rows(kind)))
     return 0
 
 
