@@ -4,6 +4,7 @@
     python benchmarks/supervised_quality.py --from-data supervised_grl supervised_flip supervised_maxent
     python benchmarks/supervised_quality.py --from-data /tmp/models/supervised_flip_s_beta_3_seed0.pt  # a kept model
     python benchmarks/supervised_quality.py supervised_flip:s_beta=3 --save /tmp/models   # keep the model
+    python benchmarks/supervised_quality.py supervised_maxent supervised_flip --summary   # all seeds, from the CSV
 
 Each spec is a recipe name with optional levers (``recipes.variant``: ``name:key=value,...``). It trains
 the spec for ``--steps`` updates (``--from-data`` instead loads the shipped ``data/NAME.pt``), then measures,
@@ -29,6 +30,7 @@ The target of lesson 06 (``advdis_lessons.split_quality``): leakage within 5 poi
 from __future__ import annotations
 
 import argparse
+import csv
 import math
 import re
 import time
@@ -100,6 +102,31 @@ def run(spec: str, seed: int, steps: int | None, from_data: bool, save_dir: Path
     return row
 
 
+def summarize(specs: list[str], steps: int | None = None, path: Path = RESULTS) -> list[str]:
+    """Per spec, over every recorded seed (the newest row per seed; ``steps``: default the recipe's full budget):
+    how many seeds meet the target, and the median and range of swap IoU, leakage (means, samples) and recon."""
+    with path.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    lines = []
+    for spec in specs:
+        want = str(steps if steps is not None else variant(spec)["steps"]["full"])
+        latest = {r["seed"]: r for r in rows if r["spec"] == spec and r["steps"] == want}  # later rows win
+        if not latest:
+            lines.append(f"{spec}: no rows at {want} steps in {path.name}")
+            continue
+        runs = [latest[k] for k in sorted(latest, key=int)]
+
+        def stat(key: str) -> str:
+            v = np.array([float(r[key]) for r in runs if r.get(key) not in (None, "", "nan")])
+            return f"{key} {np.median(v):.4f} ({v.min():.4f}-{v.max():.4f})" if len(v) else f"{key} -"
+
+        met = sum(r["target_met"] == "True" for r in runs)
+        lines.append(f"{spec}: seeds {' '.join(r['seed'] for r in runs)} at {want} steps; target met by {met}/"
+                     f"{len(runs)}; median (range): " + ", ".join(stat(k) for k in ("swap", "u_mlp", "u_mlp_sample",
+                                                                                "recon")) + f"; chance {runs[0]['chance']}")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("specs", nargs="+", help="recipe[:key=value,...] (or shipped names with --from-data)")
@@ -108,7 +135,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from-data", action="store_true",
                         help="measure shipped checkpoints (names) or kept models (.pt paths) instead of training")
     parser.add_argument("--save", type=Path, default=None, help="folder to keep the trained models in (.pt + sidecar)")
+    parser.add_argument("--summary", action="store_true",
+                        help="train nothing: summarise the recorded seeds of each spec from the CSV")
     args = parser.parse_args(argv)
+    if args.summary:
+        print("\n".join(summarize(args.specs, args.steps)))
+        return 0
     config.set_threads()
     for spec in args.specs:
         for seed in ([0] if args.from_data else args.seeds):

@@ -135,3 +135,24 @@ def test_shipped_split_table_lists_only_split_latents_with_their_verdict(tmp_pat
     assert rows[2].endswith("| 0.710 | 0.650 | 0.360 | 0.370 | 0.990 | 0.400 | 0.346 | yes |")
     rows = table.split_rows("leak_masked_mean", tmp_path)
     assert len(rows) == 3 and rows[2] == "| mask | 0.900 | 0.500 | 1.000 | – | 0.350 | no |"
+
+
+def test_supervised_quality_summary_keeps_the_newest_row_per_seed(tmp_path):
+    sq = load("supervised_quality")
+    path = tmp_path / "q.csv"
+    base = {k: "" for k in sq.FIELDS}
+    rows = [dict(base, spec="supervised_flip", seed=0, steps=15000, swap=0.60, u_mlp=0.50, recon=90, chance=0.35,
+                 target_met=False),  # an older measurement of seed 0, replaced by the next row
+            dict(base, spec="supervised_flip", seed=0, steps=15000, swap=0.71, u_mlp=0.37, recon=85, chance=0.35,
+                 target_met=True),
+            dict(base, spec="supervised_flip", seed=1, steps=15000, swap=0.69, u_mlp=0.36, recon=80, chance=0.35,
+                 target_met=False),
+            dict(base, spec="supervised_flip", seed=2, steps=6000, swap=0.10, u_mlp=0.99, recon=99, chance=0.35,
+                 target_met=False)]  # another budget: not counted
+    for row in rows:
+        sq.append_row(path, sq.FIELDS, row)
+    line = sq.summarize(["supervised_flip"], path=path)[0]
+    assert "seeds 0 1 at 15000 steps; target met by 1/2" in line
+    assert "swap 0.7000 (0.6900-0.7100)" in line and "u_mlp 0.3650 (0.3600-0.3700)" in line
+    assert "u_mlp_sample -" in line
+    assert "no rows at 15000 steps" in sq.summarize(["supervised_grl"], path=path)[0]
