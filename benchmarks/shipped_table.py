@@ -59,7 +59,8 @@ def split_rows(kind: str, data_dir: Path = DATA_DIR) -> list[str]:
         side = json.loads(side_path.read_text())
         m = side.get("metrics", {})
         if kind in m:
-            cells = [side["name"], *[f"{m[k]:.3f}" if k in m else "–" for k, _ in columns], "yes" if m[verdict] else "no"]
+            cells = [side["name"], *[f"{m[k]:.3f}" if k in m else "–" for k, _ in columns],
+                     "yes" if m[verdict] else "no"]
             out.append("| " + " | ".join(cells) + " |")
     return out
 

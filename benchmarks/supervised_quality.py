@@ -121,9 +121,9 @@ def summarize(specs: list[str], steps: int | None = None, path: Path = RESULTS) 
             return f"{key} {np.median(v):.4f} ({v.min():.4f}-{v.max():.4f})" if len(v) else f"{key} -"
 
         met = sum(r["target_met"] == "True" for r in runs)
+        stats = ", ".join(stat(k) for k in ("swap", "u_mlp", "u_mlp_sample", "recon"))
         lines.append(f"{spec}: seeds {' '.join(r['seed'] for r in runs)} at {want} steps; target met by {met}/"
-                     f"{len(runs)}; median (range): " + ", ".join(stat(k) for k in ("swap", "u_mlp", "u_mlp_sample",
-                                                                                "recon")) + f"; chance {runs[0]['chance']}")
+                     f"{len(runs)}; median (range): {stats}; chance {runs[0]['chance']}")
     return lines
 
 

@@ -124,8 +124,8 @@ def test_shipped_split_table_lists_only_split_latents_with_their_verdict(tmp_pat
     table = load("shipped_table")
     base = {"config": {"method": "x", "params": {}}, "steps": 1, "wall_time_s": 60}
     sides = {"plain": {"recon": 1.0},
-             "sup": {"swap_iou": 0.71, "swap_unchanged": 0.65, "leak_u_mean": 0.36, "leak_u_sample": 0.37, "leak_s_mean": 0.99,
-                     "leak_chance": 0.3456, "target_met": True, "adv_end": 0.4},
+             "sup": {"swap_iou": 0.71, "swap_unchanged": 0.65, "leak_u_mean": 0.36, "leak_u_sample": 0.37,
+                     "leak_s_mean": 0.99, "leak_chance": 0.3456, "target_met": True, "adv_end": 0.4},
              "mask": {"leak_masked_mean": 0.9, "leak_masked_sample": 0.5, "leak_kept_mean": 1.0,
                       "leak_chance": 0.35, "masked_at_chance": False}}
     for name, metrics in sides.items():

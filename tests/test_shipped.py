@@ -55,7 +55,8 @@ def test_shipped_split_latent_remeasures_swaps_and_leakage(path: Path):
     again = quality(method)
     missing = sorted(set(again) - set(side["metrics"]))
     if missing:
-        pytest.fail(f"{path.name}: sidecar lacks {missing}; run python -m advdis_lessons.pretrain {path.stem} --remeasure")
+        pytest.fail(f"{path.name}: sidecar lacks {missing}; "
+                    f"run python -m advdis_lessons.pretrain {path.stem} --remeasure")
     for key, value in again.items():
         if isinstance(value, bool):
             assert value == side["metrics"][key], key
