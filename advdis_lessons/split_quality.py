@@ -11,7 +11,8 @@ Two numbers say whether a supervised adversary did its job, and both are checked
 The target of lesson 06: leakage within :data:`LEAK_MARGIN` of chance while swap IoU >= :data:`SWAP_TARGET`.
 :func:`quality` picks the right measurement for a trained method; ``pretrain`` stores it in the
 checkpoint's sidecar and ``tests/test_shipped.py`` re-measures it. The draws are seeded, so a re-run on
-the same checkpoint gives the same numbers.
+the same checkpoint gives the same numbers. The encoders run in eval mode (``ConvVAE.embed``,
+``masking.sampled_codes`` and ``swaps.swap_latents`` switch to it and back).
 """
 from __future__ import annotations
 
@@ -52,12 +53,9 @@ def supervised_quality(model: torch.nn.Module, dataset: Any, s_dims: Sequence[in
     """
     s_dims = list(check_dims(s_dims, int(model.z_dim), "s_dims"))
     u_dims = [d for d in range(int(model.z_dim)) if d not in s_dims]
-    was_training = model.training
-    model.eval()
     iou = swaps.swap_iou(model, dataset, s_dims, factor, n=SWAP_N, seed=SWAP_SEED)
     on_u, on_s = leak(model, dataset, factor, u_dims), leak(model, dataset, factor, s_dims)
     on_u_sample = leak(model, dataset, factor, u_dims, codes="sample")
-    model.train(was_training)
     chance = on_s["chance"]
     out = {"swap_iou": _r(iou["swap"]), "swap_unchanged": _r(iou["unchanged"]), "swap_recon": _r(iou["recon"]),
            "leak_u_mean": on_u["mlp"], "leak_u_sample": on_u_sample["mlp"], "leak_s_mean": on_s["mlp"],
@@ -74,11 +72,8 @@ def masking_quality(model: torch.nn.Module, dataset: Any, masked_dims: Sequence[
     """
     masked = list(check_dims(masked_dims, int(model.z_dim), "masked_dims"))
     kept = [d for d in range(int(model.z_dim)) if d not in masked]
-    was_training = model.training
-    model.eval()
     on_m, on_m_sample = leak(model, dataset, factor, masked), leak(model, dataset, factor, masked, codes="sample")
     on_k = leak(model, dataset, factor, kept)
-    model.train(was_training)
     out = {"leak_masked_mean": on_m["mlp"], "leak_masked_sample": on_m_sample["mlp"],
            "leak_kept_mean": on_k["mlp"], "leak_chance": on_m["chance"]}
     out["masked_at_chance"] = bool(out["leak_masked_mean"] - out["leak_chance"] <= LEAK_MARGIN)

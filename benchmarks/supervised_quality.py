@@ -44,7 +44,7 @@ from advdis_lessons.metrics_checks import sample_codes
 from advdis_lessons.metrics_info import factor_entropies, mutual_info_matrix
 from advdis_lessons.pretrain import heldout_terms
 from advdis_lessons.recipes import variant
-from advdis_lessons.split_quality import leak, supervised_quality, tail_mean
+from advdis_lessons.split_quality import leak, supervised_quality, training_tail
 from results_csv import append_row  # benchmarks/results_csv.py
 
 RESULTS = Path(__file__).parent / "results" / "supervised_quality.csv"
@@ -66,8 +66,8 @@ def measure(method, s_dims: list[int], history=None) -> dict[str, float]:
     active = [d for d in u_dims if held["kl_per_dim"][d] > 0.1]
     on_active = leak(model, data, "shape", active)
     on_collapsed = leak(model, data, "shape", [d for d in u_dims if d not in active])
-    row = {"recon": held["recon"], "adv_end": tail_mean(history, "adv_acc"),
-           "cls_end": tail_mean(history, "aux_acc"), "u_mlp": q["leak_u_mean"], "s_mlp": q["leak_s_mean"],
+    row = {"recon": held["recon"], "adv_end": math.nan, "cls_end": math.nan, **training_tail(history),
+           "u_mlp": q["leak_u_mean"], "s_mlp": q["leak_s_mean"],
            "chance": q["leak_chance"], "swap": q["swap_iou"], "unchanged": q["swap_unchanged"],
            "recon_iou": q["swap_recon"],
            "s_shape_mi": float(mi[:, FACTOR_NAMES.index("shape")].max()),
