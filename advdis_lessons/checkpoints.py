@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 import torch
 
+from . import atomic
 from . import config as _config
 from .history import History
 from .models import build_model
@@ -70,25 +71,28 @@ def make_method(cfg: dict, device: torch.device | str | None = None) -> Method:
 
 
 def save(path: str | Path, method: Method, cfg: dict, *, history: History, budget: str, steps: int,
-         seed: int, wall_time: float, metrics: dict | None = None) -> dict:
-    """Write ``path`` (.pt) and its JSON sidecar; returns the sidecar dict."""
+         seed: int, wall_time: float, metrics: dict | None = None, extra: dict | None = None) -> dict:
+    """Write ``path`` (.pt) and then its JSON sidecar, each atomically; returns the sidecar dict.
+
+    ``extra`` adds keys to the sidecar (a long run records its segments there).
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     states = {name: {k: v.detach().cpu().contiguous() for k, v in m.state_dict().items()}
               for name, m in method.modules().items()}
-    torch.save({"modules": states, "history": _thin(history)}, path)
+    atomic.save_torch({"modules": states, "history": _thin(history)}, path)
     sidecar = {
         "name": path.stem, "config": cfg, "seed": seed, "steps": steps, "budget": budget,
-        "device": str(method.device), "device_name": _device_name(method.device), "wall_time_s": round(wall_time, 1),
+        "device": str(method.device), "device_name": device_name(method.device), "wall_time_s": round(wall_time, 1),
         "torch": torch.__version__, "python": platform.python_version(),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "metrics": metrics or {}, "sha256": sha256(path),
+        "metrics": metrics or {}, **(extra or {}), "sha256": sha256(path),
     }
-    path.with_suffix(".json").write_text(json.dumps(sidecar, indent=2) + "\n")
+    atomic.write_text(path.with_suffix(".json"), json.dumps(sidecar, indent=2) + "\n")
     return sidecar
 
 
-def _device_name(dev: torch.device) -> str:
+def device_name(dev: torch.device) -> str:
+    """Where a run trained, for its sidecar: the GPU's name, or the CPU with its core and thread counts."""
     if dev.type == "cuda":
         return torch.cuda.get_device_name(dev)
     return f"{platform.processor() or platform.machine()} ({os.cpu_count()} cores, {torch.get_num_threads()} threads)"
@@ -101,7 +105,7 @@ def update_metrics(path: str | Path, metrics: dict) -> dict:
     if sha256(path) != info.get("sha256"):
         raise CheckpointError(f"{path.name}: sha256 does not match its sidecar; refusing to update its metrics")
     info["metrics"] = metrics
-    path.with_suffix(".json").write_text(json.dumps(info, indent=2) + "\n")
+    atomic.write_text(path.with_suffix(".json"), json.dumps(info, indent=2) + "\n")
     return info
 
 
@@ -141,6 +145,20 @@ def load(path: str | Path, cfg: dict | None = None, device: torch.device | str |
     return method, info
 
 
+def resolve_precision(method: Method, cfg: dict) -> tuple[str, bool]:
+    """(precision, channels_last) for a config: ``"auto"`` is timed on this machine (``precision.choose``)."""
+    from .data import DSprites
+    from .precision import CHOICES, choose
+
+    requested = str(cfg.get("precision", "fp32"))
+    if requested not in CHOICES:
+        raise ValueError(f"config precision {requested!r} is not one of {', '.join(CHOICES)}")
+    if requested != "auto":
+        return requested, False
+    chosen = choose(method, DSprites().batches(int(cfg.get("batch_size", 64)), 10_000 + int(cfg.get("seed", 0))))
+    return chosen["precision"], chosen["channels_last"]
+
+
 def train(cfg: dict, *, data: Any = None, budget: str | None = None, progress: bool = True,
           device: torch.device | str | None = None, callback: Callable | None = None) -> tuple[Method, dict]:
     """Train a config at a budget; returns (method, info) with history, steps, seconds."""
@@ -153,10 +171,11 @@ def train(cfg: dict, *, data: Any = None, budget: str | None = None, progress: b
     seed = int(cfg.get("seed", 0))
     _config.seed_everything(seed)
     method = make_method(cfg, device=device)
+    precision, channels_last = resolve_precision(method, cfg)
     t0 = time.perf_counter()
     history = fit(method, data if data is not None else DSprites(), steps, batch_size=int(cfg.get("batch_size", 64)),
                   seed=seed, progress=progress, callback=callback, desc=cfg["method"],
-                  precision=str(cfg.get("precision", "fp32")))
+                  precision=precision, channels_last=channels_last)
     method.train(False)
     return method, {"config": cfg, "history": history, "steps": steps, "budget": budget, "seed": seed,
                     "wall_time_s": time.perf_counter() - t0, "source": "trained"}

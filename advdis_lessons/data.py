@@ -19,11 +19,12 @@ exactly as in the real data set.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Sequence
 
 import numpy as np
 import torch
 
+from advdis_lessons.batch_stream import BatchStream
 from advdis_lessons.sprites import render_values
 
 FACTOR_NAMES: tuple[str, ...] = ("shape", "scale", "orientation", "pos_x", "pos_y")
@@ -149,17 +150,13 @@ class DSprites:
         factors = self.sample_factors(n, rng)
         return factors, self.sample_observations_from_factors(factors, rng)
 
-    def batches(self, batch_size: int = 64, seed: int = 0
-                ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    def batches(self, batch_size: int = 64, seed: int = 0) -> BatchStream:
         """Endless training batches (images, factors as int64 tensor).
 
-        The same seed always yields the same sequence of batches.
+        The same seed always yields the same sequence of batches; the stream's
+        position can be saved and restored (``BatchStream.state``).
         """
-        batch_size = _check_count(batch_size, "batch_size", minimum=1)
-        rng = np.random.default_rng(seed)
-        while True:
-            factors, images = self.sample(batch_size, rng)
-            yield images, torch.from_numpy(factors)
+        return BatchStream(self, _check_count(batch_size, "batch_size", minimum=1), seed)
 
     def images_of(self, max_images: int = 65536, **fixed: int
                   ) -> tuple[np.ndarray, torch.Tensor]:

@@ -1,5 +1,8 @@
 """Produce the shipped checkpoints: ``python -m advdis_lessons.pretrain NAME [NAME ...] [--budget full]``.
 
+Long runs: ``pretrain NAME --resume --minutes M`` trains for M minutes and saves its state, to be continued
+by the same command later (``advdis_lessons/long_run.py``); ``pretrain NAME --status`` says where it is.
+
 Trains each named recipe (see ``recipes.CONFIGS``) at the chosen budget on the best device, measures
 it (held-out ELBO terms, the ``fast`` disentanglement metrics and, for the supervised and masking
 adversaries, swap IoU and leakage from :mod:`~advdis_lessons.split_quality`), and writes
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -57,13 +61,13 @@ def pretrain(name: str, budget: str = "full", device: str | None = None) -> dict
     return remeasure(name)
 
 
-def remeasure(name: str) -> dict:
+def remeasure(name: str, data_dir: str | Path | None = None) -> dict:
     """Re-measure a shipped checkpoint into its sidecar: held-out ELBO terms, disentanglement metrics and,
     for split or censored latents, swap IoU and leakage (``split_quality.quality``) and the accuracies the
     training adversary and classifier ended at (``split_quality.training_tail``)."""
     from .split_quality import quality, training_tail
 
-    path = checkpoints.DATA_DIR / f"{name}.pt"
+    path = Path(data_dir or checkpoints.DATA_DIR) / f"{name}.pt"
     method, info = checkpoints.load(path)
     split = quality(method)
     metrics = {**heldout_terms(method.model), **disentanglement(method.model), **split,
@@ -77,9 +81,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", default="full", choices=config.BUDGETS)
     parser.add_argument("--device", default=None, help="cuda, mps or cpu (default: best available)")
     parser.add_argument("--remeasure", action="store_true", help="only re-measure existing checkpoints")
+    parser.add_argument("--resume", action="store_true",
+                        help="long run: continue from data/runs/NAME.state.pt (or start it), saving as it goes")
+    parser.add_argument("--minutes", type=float, default=None, help="with --resume: stop cleanly after this long")
+    parser.add_argument("--eval-every", type=int, default=None, help="with --resume: steps between CSV rows")
+    parser.add_argument("--status", action="store_true", help="print one line per long run and exit")
     args = parser.parse_args(argv)
+    for name in args.names:  # every name is checked before anything trains
+        get_config(name)
+    if args.minutes is not None and args.minutes <= 0:
+        parser.error(f"--minutes must be > 0, got {args.minutes}")
+    if args.status:
+        from . import long_run
+        for name in args.names:
+            print(long_run.status(name))
+        return 0
     config.set_threads()
     for name in args.names:
+        if args.resume:
+            from . import long_run
+            run = long_run.open_run(name, device=args.device)
+            extra = {"eval_every": args.eval_every} if args.eval_every else {}
+            reason = long_run.train_for(run, args.minutes, **extra)
+            print(f"{name}: stopped ({reason}) at step {run.step:,}; {long_run.status(name)}")
+            continue
         side = remeasure(name) if args.remeasure else pretrain(name, args.budget, args.device)
         print(f"{name}: {side['steps']} steps in {side['wall_time_s']} s on {side['device']}; metrics {side['metrics']}")
     return 0

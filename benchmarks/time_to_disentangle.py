@@ -27,41 +27,20 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from advdis_lessons import checkpoints, config
-from advdis_lessons.data import DSprites
-from advdis_lessons.metrics import factor_vae_score
-from advdis_lessons.metrics_info import factor_entropies, mig_from_mi, mutual_info_matrix
-from advdis_lessons.metrics_checks import sample_codes
-from advdis_lessons.objectives_tc import gaussian_total_correlation
-from advdis_lessons.pretrain import heldout_terms
+from advdis_lessons import checkpoints, config, run_metrics
+from advdis_lessons.data import FACTOR_NAMES, DSprites
 from advdis_lessons.recipes import variant
 from advdis_lessons.training import fit
 
 FIELDS = ["recipe", "seed", "step", "train_s", "eval_s", "recon", "kl", "active_units", "tc_gauss", "tc_disc",
-          "mig", "mig_ceiling", "gaps", "factor_vae", "d_acc"]
+          "mig", "mig_ceiling", "gaps", "factor_vae", "d_acc", "shape_fidelity"]
 
 
 def measure(method, data: DSprites, history, seed: int = 0) -> dict[str, float]:
-    """Held-out ELBO terms, TC of the code means, MIG and FactorVAE score (``fast`` sizes)."""
-    model = method.model
-    out = heldout_terms(model)
-    codes, factors = sample_codes(data, model.embed, 5000, np.random.default_rng(seed))
-    cov = torch.as_tensor(np.cov(codes[:, codes.std(0) > 1e-3], rowvar=False), dtype=torch.float64)
-    tc_gauss = float(gaussian_total_correlation(cov)) if cov.ndim == 2 and len(cov) > 1 else 0.0
-    score, _ = factor_vae_score(data, model.embed, seed=seed, n_variance=2000, n_train=500, n_eval=500)
-    mi, entropies = mutual_info_matrix(codes, factors), factor_entropies(factors)
-    top_two = -np.sort(-mi, axis=0)[:2]
-    last = {k: float(np.mean(history[k][-50:])) for k in ("tc", "d_acc") if k in history}
-    model.train(True)
-    return {"recon": out["recon"], "kl": out["kl"], "active_units": out["active_units"],
-            "tc_gauss": round(tc_gauss, 3), "tc_disc": round(last.get("tc", math.nan), 3),
-            "mig": round(mig_from_mi(mi, entropies), 4),
-            # the MIG this code would score if each factor's best dim were its only carrier:
-            # informativeness caps MIG before alignment does
-            "mig_ceiling": round(float(np.mean(top_two[0] / entropies)), 4),
-            "gaps": " ".join(f"{g:.3f}" for g in (top_two[0] - top_two[1]) / entropies),
-            "factor_vae": round(score, 4),
-            "d_acc": round(last.get("d_acc", math.nan), 3)}
+    """The package's interval measurement (``advdis_lessons.run_metrics.measure``), gaps joined in one column."""
+    row = run_metrics.measure(method, data, history, seed)
+    row["gaps"] = " ".join(f"{row.pop(f'gap_{f}'):.3f}" for f in FACTOR_NAMES)
+    return {k: row[k] for k in FIELDS[5:]}
 
 
 def run(recipe: str, seed: int, minutes: float, eval_every: float, chunk: int, out: Path) -> list[dict]:
@@ -70,6 +49,7 @@ def run(recipe: str, seed: int, minutes: float, eval_every: float, chunk: int, o
     cfg["seed"] = seed
     config.seed_everything(seed)
     method = checkpoints.make_method(cfg, device="cpu")
+    precision, channels_last = checkpoints.resolve_precision(method, cfg)  # "auto": timed on this machine
     data, history = DSprites(), None
     rows, train_s, next_eval, step, k = [], 0.0, 0.0, 0, 0
     path = out / (re.sub(r"[^A-Za-z0-9_.-]+", "_", recipe) + f"_seed{seed}.csv")
@@ -92,7 +72,7 @@ def run(recipe: str, seed: int, minutes: float, eval_every: float, chunk: int, o
                     break
             t0 = time.perf_counter()
             history = fit(method, data, chunk, batch_size=int(cfg["batch_size"]), seed=seed * 100_003 + k,
-                          history=history, progress=False, precision=cfg.get("precision", "fp32"))
+                          history=history, progress=False, precision=precision, channels_last=channels_last)
             train_s += time.perf_counter() - t0
             step += chunk
             k += 1

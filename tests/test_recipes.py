@@ -40,7 +40,7 @@ def test_variant_changes_levers_in_the_right_place():
 @pytest.mark.parametrize("spec, message", [
     ("nope:lr=1", "unknown config 'nope'"),
     ("beta_vae_b4:lr", "lever 'lr' in 'beta_vae_b4:lr' is not key=value"),
-    ("beta_vae_b4:precision=fp16", "precision 'fp16' .* is not one of fp32, bf16"),
+    ("beta_vae_b4:precision=fp16", "precision 'fp16' .* is not one of auto, fp32, bf16"),
 ])
 def test_variant_rejects_bad_specs(spec, message):
     with pytest.raises(ValueError, match=message):
