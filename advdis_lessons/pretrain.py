@@ -40,12 +40,14 @@ def heldout_terms(model: torch.nn.Module, n: int = 2048, seed: int = 12345) -> d
 
 
 def disentanglement(model: torch.nn.Module) -> dict:
-    """The ``fast`` preset of the disentanglement metrics on the model's encoder means."""
+    """The ``fast`` preset of the disentanglement metrics on the model's encoder means, and reconstruction
+    shape fidelity (how often a reconstruction reads as the input's shape, ``shape_fidelity.py``)."""
     from .data import DSprites
     from .metrics import evaluate
+    from .shape_fidelity import reconstruction_shape_accuracy
 
     scores = evaluate(DSprites(), model.embed, preset="fast", seed=0)
-    return {k: round(float(v), 4) for k, v in scores.items()}
+    return {**{k: round(float(v), 4) for k, v in scores.items()}, **reconstruction_shape_accuracy(model, DSprites())}
 
 
 def pretrain(name: str, budget: str = "full", device: str | None = None) -> dict:

@@ -23,12 +23,14 @@ import numpy as np
 import torch
 
 from . import masking, swaps
+from .shape_fidelity import swap_shape_accuracy
 from .adversaries import check_dims
 
 LEAK_MARGIN = 0.05  #: leakage counts as "at chance" within this many points (accuracy) of chance
 SWAP_TARGET = 0.7  #: the swap IoU a useful split must reach
 PROBE_N, PROBE_SEED = 4000, 1  #: images (half train, half test) and seed of the leakage probes
 SWAP_N, SWAP_SEED = 1024, 2  #: pairs and seed of the swap measurement
+SWAP_SHAPE_N = 300  #: pairs whose swapped shape is read (each read searches 720 templates)
 
 
 def _r(value: float) -> float:
@@ -48,8 +50,10 @@ def supervised_quality(model: torch.nn.Module, dataset: Any, s_dims: Sequence[in
 
     Keys: ``swap_iou``, ``swap_unchanged`` (what decoding A unchanged scores against the same target),
     ``swap_recon`` (IoU of A's reconstruction with A: the decoder's ceiling), ``leak_u_mean``,
-    ``leak_u_sample``, ``leak_s_mean`` (the probe on z_s: it should be high), ``leak_chance`` and
-    ``target_met``.
+    ``leak_u_sample``, ``leak_s_mean`` (the probe on z_s: it should be high), ``leak_chance``,
+    ``target_met`` and, for shape, ``swap_shape`` / ``swap_shape_unchanged`` / ``swap_shape_recon``: how often
+    the swap reads as the donor's shape, how often doing nothing does, and how often A's reconstruction reads
+    as A's own shape (``shape_fidelity.swap_shape_accuracy``).
     """
     s_dims = list(check_dims(s_dims, int(model.z_dim), "s_dims"))
     u_dims = [d for d in range(int(model.z_dim)) if d not in s_dims]
@@ -61,6 +65,8 @@ def supervised_quality(model: torch.nn.Module, dataset: Any, s_dims: Sequence[in
            "leak_u_mean": on_u["mlp"], "leak_u_sample": on_u_sample["mlp"], "leak_s_mean": on_s["mlp"],
            "leak_chance": chance}
     out["target_met"] = bool(out["leak_u_mean"] - chance <= LEAK_MARGIN and out["swap_iou"] >= SWAP_TARGET)
+    if factor == "shape":  # read the swapped shape as a person would, against the donor's (shape_fidelity.py)
+        out.update(swap_shape_accuracy(model, dataset, s_dims, n=SWAP_SHAPE_N, seed=SWAP_SEED))
     return out
 
 

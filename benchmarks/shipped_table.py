@@ -3,7 +3,8 @@
     python benchmarks/shipped_table.py            # markdown table on stdout
 
 Every number comes from the sidecar that ``python -m advdis_lessons.pretrain NAME`` wrote after training
-(held-out reconstruction and KL on 2,048 fresh images, then the ``fast`` metric preset on encoder means).
+(held-out reconstruction and KL on 2,048 fresh images, then the ``fast`` metric preset on encoder means and
+reconstruction shape fidelity: the fraction of reconstructions whose outline reads as the input's shape).
 A second table holds the split latents of lessons 06-07: swap IoU against the renderer and the leakage of
 the censored factor read by fresh probes (``advdis_lessons.split_quality``).
 """
@@ -17,7 +18,8 @@ from advdis_lessons.checkpoints import DATA_DIR
 
 COLUMNS = (("recon", "recon (nats)", "{:.1f}"), ("kl", "KL (nats)", "{:.1f}"), ("active_units", "active", "{}"),
            ("mig", "MIG", "{:.3f}"), ("factor_vae", "FactorVAE score", "{:.3f}"),
-           ("beta_vae", "BetaVAE score", "{:.3f}"), ("dci_disentanglement", "DCI-D", "{:.3f}"))
+           ("beta_vae", "BetaVAE score", "{:.3f}"), ("dci_disentanglement", "DCI-D", "{:.3f}"),
+           ("shape_fidelity", "shape fidelity", "{:.2f}"))
 
 
 def params(cfg: dict) -> str:
@@ -40,7 +42,8 @@ def rows(data_dir: Path = DATA_DIR) -> list[str]:
 
 
 SPLIT_TABLES = {  # marker key in the sidecar -> (columns, verdict key)
-    "swap_iou": ((("swap_iou", "swap IoU"), ("swap_unchanged", "A unchanged"), ("leak_u_mean", "leak: z_u means"),
+    "swap_iou": ((("swap_iou", "swap IoU"), ("swap_unchanged", "A unchanged"), ("swap_shape", "swap reads as B's shape"),
+                  ("swap_shape_unchanged", "A unchanged reads as B's"), ("leak_u_mean", "leak: z_u means"),
                   ("leak_u_sample", "leak: z_u samples"), ("leak_s_mean", "z_s reads shape"),
                   ("adv_end", "adversary at end"), ("leak_chance", "chance")), "target_met"),
     "leak_masked_mean": ((("leak_masked_mean", "leak: masked means"), ("leak_masked_sample", "leak: masked samples"),

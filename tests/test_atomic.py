@@ -1,4 +1,6 @@
 """Atomic writes: an interrupted write leaves the old file and no temporary file."""
+import os
+
 import pytest
 import torch
 
@@ -10,6 +12,16 @@ def test_a_write_replaces_the_file(tmp_path):
     atomic.write_text(path, "one")
     atomic.write_text(path, "two")
     assert path.read_text() == "two" and [p.name for p in path.parent.iterdir()] == ["a.txt"]
+    assert path.stat().st_mode & 0o777 == 0o666 & ~_umask()  # like any new file, not mkstemp's 0600
+    path.chmod(0o640)
+    atomic.write_text(path, "three")
+    assert path.stat().st_mode & 0o777 == 0o640  # a replaced file keeps its mode
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @pytest.mark.parametrize("error", [KeyboardInterrupt, OSError])

@@ -8,6 +8,7 @@ from advdis_lessons import checkpoints, recipes
 from advdis_lessons.data import DSprites
 from advdis_lessons.metrics import evaluate
 from advdis_lessons.pretrain import heldout_terms
+from advdis_lessons.shape_fidelity import reconstruction_shape_accuracy
 from advdis_lessons.split_quality import quality
 
 SHIPPED = sorted(checkpoints.DATA_DIR.glob("*.pt"))
@@ -42,6 +43,18 @@ def test_shipped_checkpoint_remeasures_its_fast_metrics(path: Path):
     again = evaluate(DSprites(), method.model.embed, preset="fast", seed=0, only=("mig", "factor_vae"))
     assert again["mig"] == pytest.approx(side["metrics"]["mig"], abs=0.02)
     assert again["factor_vae"] == pytest.approx(side["metrics"]["factor_vae"], abs=0.03)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_shipped_checkpoint_remeasures_its_shape_fidelity(path: Path):
+    """How often a reconstruction reads as its input's shape (seeded draws) agrees with the sidecar."""
+    side = checkpoints.read_sidecar(path)
+    if "shape_fidelity" not in side["metrics"]:
+        pytest.fail(f"{path.name}: sidecar has no shape fidelity; run "
+                    f"python -m advdis_lessons.pretrain {path.stem} --remeasure")
+    method, _ = checkpoints.load(path, device="cpu")
+    again = reconstruction_shape_accuracy(method.model, DSprites())
+    assert again["shape_fidelity"] == pytest.approx(side["metrics"]["shape_fidelity"], abs=0.01)
 
 
 SPLIT = [p for p in SHIPPED if recipes.get_config(p.stem)["method"] in ("supervised_adversary", "masking_adversary")]

@@ -20,9 +20,11 @@ def test_supervised_quality_keys_verdict_and_seeding():
     out = split_quality.supervised_quality(model, DSprites(), [0, 1])
     assert model.training, "the model's mode is restored"
     assert set(out) == {"swap_iou", "swap_unchanged", "swap_recon", "leak_u_mean", "leak_u_sample",
-                        "leak_s_mean", "leak_chance", "target_met"}
+                        "leak_s_mean", "leak_chance", "target_met", "swap_shape", "swap_shape_unchanged",
+                        "swap_shape_recon"}
     assert out["leak_chance"] == pytest.approx(1 / 3, abs=0.03)  # three shapes, 2,000 test images
-    for key in ("swap_iou", "swap_unchanged", "swap_recon", "leak_u_mean", "leak_u_sample", "leak_s_mean"):
+    for key in ("swap_iou", "swap_unchanged", "swap_recon", "leak_u_mean", "leak_u_sample", "leak_s_mean",
+                "swap_shape", "swap_shape_unchanged", "swap_shape_recon"):
         assert 0 <= out[key] <= 1, (key, out)
     expected = out["leak_u_mean"] - out["leak_chance"] <= split_quality.LEAK_MARGIN and out["swap_iou"] >= 0.7
     assert out["target_met"] is expected
