@@ -72,22 +72,25 @@ def make_method(cfg: dict, device: torch.device | str | None = None) -> Method:
 
 def save(path: str | Path, method: Method, cfg: dict, *, history: History, budget: str, steps: int,
          seed: int, wall_time: float, metrics: dict | None = None, extra: dict | None = None) -> dict:
-    """Write ``path`` (.pt) and then its JSON sidecar, each atomically; returns the sidecar dict.
+    """Write ``path`` (.pt) and its JSON sidecar; returns the sidecar dict.
 
+    Both are written to temporary files first; only when both are complete is the ``.pt`` moved into place,
+    then the sidecar. A failure while writing (full disk, Ctrl-C) leaves the previous pair as it was.
     ``extra`` adds keys to the sidecar (a long run records its segments there).
     """
     path = Path(path)
     states = {name: {k: v.detach().cpu().contiguous() for k, v in m.state_dict().items()}
               for name, m in method.modules().items()}
-    atomic.save_torch({"modules": states, "history": _thin(history)}, path)
-    sidecar = {
-        "name": path.stem, "config": cfg, "seed": seed, "steps": steps, "budget": budget,
-        "device": str(method.device), "device_name": device_name(method.device), "wall_time_s": round(wall_time, 1),
-        "torch": torch.__version__, "python": platform.python_version(),
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "metrics": metrics or {}, **(extra or {}), "sha256": sha256(path),
-    }
-    atomic.write_text(path.with_suffix(".json"), json.dumps(sidecar, indent=2) + "\n")
+    with atomic.replacing(path.with_suffix(".json")) as tmp_side, atomic.replacing(path) as tmp_pt:
+        torch.save({"modules": states, "history": _thin(history)}, tmp_pt)
+        sidecar = {
+            "name": path.stem, "config": cfg, "seed": seed, "steps": steps, "budget": budget,
+            "device": str(method.device), "device_name": device_name(method.device),
+            "wall_time_s": round(wall_time, 1), "torch": torch.__version__, "python": platform.python_version(),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "metrics": metrics or {}, **(extra or {}), "sha256": sha256(tmp_pt),
+        }
+        tmp_side.write_text(json.dumps(sidecar, indent=2) + "\n")
     return sidecar
 
 
@@ -114,7 +117,16 @@ def read_sidecar(path: str | Path) -> dict:
     side = Path(path).with_suffix(".json")
     if not side.exists():
         raise CheckpointError(f"{path} has no sidecar {side.name}: its provenance is unknown, so it is not used")
-    return json.loads(side.read_text())
+    try:
+        info = json.loads(side.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise CheckpointError(f"{side} is not valid JSON ({err}); the checkpoint's provenance is unreadable, so it "
+                              f"is not used: restore the file (git checkout) or re-run pretrain") from None
+    missing = [k for k in ("config", "sha256") if not isinstance(info, dict) or k not in info]
+    if missing:
+        raise CheckpointError(f"{side} lacks {', '.join(missing)}; the checkpoint's provenance is incomplete, so it "
+                              f"is not used: restore the file (git checkout) or re-run pretrain")
+    return info
 
 
 def load(path: str | Path, cfg: dict | None = None, device: torch.device | str | None = None) -> tuple[Method, dict]:
@@ -199,6 +211,13 @@ def train_or_load(name: str, cfg: dict | None = None, *, data_dir: str | Path | 
         if not diff:
             method, info = load(path, cfg, device=device)
             info["source"] = "loaded"
+            full = int(cfg.get("steps", {}).get("full", 0))
+            print(f"loaded {path.name}: {int(info['steps']):,} steps at budget {info.get('budget')!r}, "
+                  f"trained on {info.get('device_name', info.get('device'))}")
+            if int(info["steps"]) < full:
+                warnings.warn(f"{path.name} holds {int(info['steps']):,} steps, fewer than its recipe's full budget "
+                              f"({full:,}): it is not the shipped model (re-run python -m advdis_lessons.pretrain "
+                              f"{name}, or restore it with git checkout)", stacklevel=2)
             return method, info
         warnings.warn(f"not using {path.name}: it was trained with a different config ({'; '.join(diff)}); "
                       f"training this config at budget {_config.budget()!r} instead", stacklevel=2)

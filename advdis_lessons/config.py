@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import random
+import warnings
 from typing import TypeVar
 
 import numpy as np
@@ -53,32 +54,57 @@ def seed_everything(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
-def device(prefer: str | None = None) -> torch.device:
-    """The best available device: cuda, then mps, then cpu (``ADVDIS_DEVICE`` or ``prefer`` overrides)."""
-    choice = prefer or os.environ.get("ADVDIS_DEVICE")
-    if choice:
-        allowed = ("cuda", "mps", "cpu")
-        if choice.split(":")[0] not in allowed:
-            raise ValueError(f"device {choice!r} is not one of {', '.join(allowed)}")
-        return torch.device(choice)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
+DEVICES: tuple[str, ...] = ("cuda", "mps", "cpu")
+
+
+def _available(kind: str) -> bool:
+    if kind == "cuda":
+        return torch.cuda.is_available()
     mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
+    return kind == "cpu" or (kind == "mps" and mps is not None and mps.is_available())
+
+
+def device(prefer: str | None = None) -> torch.device:
+    """The best available device: cuda, then mps, then cpu (``prefer`` or ``ADVDIS_DEVICE`` overrides).
+
+    Raises:
+        ValueError: an unknown device name, or one this machine does not have (naming where the choice came from).
+    """
+    source = "device" if prefer else "ADVDIS_DEVICE"
+    choice = (prefer or os.environ.get("ADVDIS_DEVICE", "")).strip().lower()
+    if choice:
+        kind = choice.split(":")[0]
+        if kind not in DEVICES:
+            raise ValueError(f"{source}={choice!r} is not a device; allowed: {', '.join(DEVICES)}")
+        if not _available(kind):
+            have = ", ".join(d for d in DEVICES if _available(d))
+            raise ValueError(f"{source}={choice!r}, but this machine has no {kind} device (torch {torch.__version__}); "
+                             f"available: {have}")
+        return torch.device(choice)
+    return torch.device(next(d for d in DEVICES if _available(d)))
 
 
 def set_threads(n: int | None = None) -> int:
     """Set torch's CPU thread count from ``n``, ``ADVDIS_THREADS`` or the core count; returns it.
 
     One helper owns this so two libraries never oversubscribe the cores (which can make a
-    2-core machine 20x slower).
+    2-core machine 20x slower). More threads than cores only slow training down, so the count is
+    capped at the core count, with a warning.
     """
+    cores = os.cpu_count() or 1
+    source = "thread count"
     if n is None:
-        env = os.environ.get("ADVDIS_THREADS")
-        n = int(env) if env else (os.cpu_count() or 1)
-    if n < 1:
-        raise ValueError(f"thread count must be >= 1, got {n}")
-    torch.set_num_threads(n)
-    return n
+        env = os.environ.get("ADVDIS_THREADS", "").strip()
+        source = "ADVDIS_THREADS"
+        try:
+            n = int(env) if env else cores
+        except ValueError:
+            raise ValueError(f"ADVDIS_THREADS={env!r} is not a whole number; set it to 1..{cores} "
+                             f"(the cores of this machine)") from None
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"{source} must be a whole number >= 1, got {n!r}")
+    if n > cores:
+        warnings.warn(f"{source}={n} is more than this machine's {cores} cores; using {cores}", stacklevel=2)
+        n = cores
+    torch.set_num_threads(int(n))
+    return int(n)

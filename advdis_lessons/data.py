@@ -255,11 +255,15 @@ def load_official(path) -> OfficialDSprites:
             "dsprites_ndarray_co1sh3sc6or40x32y32_64x64.npz from "
             "https://github.com/google-deepmind/dsprites-dataset, or use DSprites() "
             "which renders the same images procedurally.")
-    with np.load(path, allow_pickle=True, encoding="latin1") as archive:
+    with np.load(path, allow_pickle=False) as archive:  # no pickle: a tampered file cannot run code
         missing = [key for key in ("imgs", "latents_classes") if key not in archive.files]
         if missing:
             raise ValueError(f"{path} lacks key(s) {missing}; found {archive.files}")
-        imgs, latents = archive["imgs"], archive["latents_classes"]
+        try:
+            imgs, latents = archive["imgs"], archive["latents_classes"]
+        except ValueError as err:  # numpy refuses object arrays without allow_pickle
+            raise ValueError(f"{path}: imgs or latents_classes hold pickled Python objects, which are refused "
+                             f"(loading them could run code); the real file stores plain arrays ({err})") from None
     data = OfficialDSprites(imgs)
     _check_layout(data, np.asarray(latents))
     return data

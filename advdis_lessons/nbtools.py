@@ -18,6 +18,8 @@ from pathlib import Path
 
 import nbformat
 
+from . import atomic
+
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 
 
@@ -77,12 +79,15 @@ def render(path: Path, budget: str = "lesson", timeout: int = 1800) -> float:
     nb = nbformat.read(path, as_version=4)
     seconds = execute(nb, path, budget, timeout)
     nb.metadata["advdis"] = {"code_hash": code_hash(nb), "budget": budget, "seconds": round(seconds, 1)}
-    nbformat.write(nb, path)
+    atomic.write_text(path, nbformat.writes(nb) + "\n")
     return seconds
 
 
-def student_copy(path: Path, out_dir: Path) -> Path:
-    """Write ``path`` without its ``solution`` cells and without outputs into ``out_dir``."""
+STUDENT_STAMP = "student_of"
+"""Metadata key of a student copy: the lesson it came from and the hash of what was written."""
+
+
+def _student_notebook(path: Path) -> nbformat.NotebookNode:
     nb = nbformat.read(path, as_version=4)
     nb.cells = [c for c in nb.cells if "solution" not in c.metadata.get("tags", [])]
     for cell in nb.cells:
@@ -90,10 +95,39 @@ def student_copy(path: Path, out_dir: Path) -> Path:
             cell.outputs, cell.execution_count = [], None
     nb.metadata.pop("advdis", None)
     nb.metadata.pop("widgets", None)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    return nb
+
+
+def _content_hash(nb: nbformat.NotebookNode) -> str:
+    """sha256 of every cell's type and source: what a learner edits."""
+    h = hashlib.sha256()
+    for cell in nb.cells:
+        h.update(cell.cell_type.encode() + b"\x00" + cell.source.encode() + b"\n\x00\n")
+    return h.hexdigest()
+
+
+def student_copy(path: Path, out_dir: Path, force: bool = False) -> tuple[Path, str]:
+    """Write ``path`` without its ``solution`` cells and without outputs into ``out_dir``.
+
+    Never writes into the lessons' own folder. A copy that a learner has edited since this command wrote it
+    is kept unless ``force``. Returns (target, what happened: "written", "unchanged" or "kept: ...").
+    """
+    out_dir = Path(out_dir)
+    if out_dir.resolve() == NOTEBOOK_DIR.resolve():
+        raise ValueError(f"--out {out_dir} is the lessons' own folder; student copies would strip the solutions "
+                         f"and outputs from the lessons. Choose another folder (default: student)")
+    nb = _student_notebook(path)
     target = out_dir / path.name
-    nbformat.write(nb, target)
-    return target
+    if target.exists():
+        old = nbformat.read(target, as_version=4)
+        written = old.metadata.get("advdis", {}).get(STUDENT_STAMP, {}).get("hash")
+        if written == _content_hash(nb) and _content_hash(old) == written:
+            return target, "unchanged"
+        if not force and _content_hash(old) != written:
+            return target, "kept: edited since it was written (use --force to replace it)"
+    nb.metadata["advdis"] = {STUDENT_STAMP: {"lesson": path.name, "hash": _content_hash(nb)}}
+    atomic.write_text(target, nbformat.writes(nb) + "\n")
+    return target, "written"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,14 +138,19 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--budget", default="lesson", choices=("smoke", "lesson", "full"))
     s = sub.add_parser("students", help="write student copies without solutions")
     s.add_argument("--out", default="student")
+    s.add_argument("--force", action="store_true", help="replace copies a learner has edited")
     sub.add_parser("check", help="report stale stamps and error outputs")
     args = parser.parse_args(argv)
     if args.cmd == "render":
         for p in notebooks(args.names):
             print(f"{p.name}: {render(p, args.budget):.1f} s at budget {args.budget}", flush=True)
     elif args.cmd == "students":
-        for p in notebooks():
-            print(student_copy(p, Path(args.out)))
+        try:
+            results = [student_copy(p, Path(args.out), force=args.force) for p in notebooks()]
+        except ValueError as err:
+            parser.error(str(err))
+        for target, what in results:
+            print(f"{target}: {what}")
     else:
         bad = {p.name: problems(p) for p in notebooks()}
         for name, msgs in bad.items():

@@ -11,6 +11,7 @@ adversaries, swap IoU and leakage from :mod:`~advdis_lessons.split_quality`), an
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -50,14 +51,39 @@ def disentanglement(model: torch.nn.Module) -> dict:
     return {**{k: round(float(v), 4) for k, v in scores.items()}, **reconstruction_shape_accuracy(model, DSprites())}
 
 
-def pretrain(name: str, budget: str = "full", device: str | None = None) -> dict:
+def weaker_than_shipped(name: str, budget: str, data_dir: str | Path | None = None) -> str | None:
+    """Why training ``name`` at ``budget`` would replace a stronger checkpoint (more steps or a higher
+    budget) in ``data/``, or None when it would not."""
+    path = Path(data_dir or checkpoints.DATA_DIR) / f"{name}.pt"
+    if not path.exists():
+        return None
+    side = checkpoints.read_sidecar(path)
+    steps = int(get_config(name)["steps"][budget])
+    old_steps, old_budget = int(side.get("steps", 0)), str(side.get("budget", "full"))
+    rank = {b: i for i, b in enumerate(config.BUDGETS)}
+    if steps < old_steps or rank[budget] < rank.get(old_budget, len(rank)):
+        return (f"{path} holds {old_steps:,} steps at budget {old_budget!r}; training {name} at budget {budget!r} "
+                f"({steps:,} steps) would replace it with a weaker model. Add --force to do it anyway (the old pair "
+                f"is kept as {name}.prev.pt/.json)")
+    return None
+
+
+def pretrain(name: str, budget: str = "full", device: str | None = None, force: bool = False) -> dict:
     """Train one recipe and save ``data/NAME.pt`` + sidecar, then add its metrics; returns the sidecar.
 
-    The checkpoint is written before the (slower) disentanglement metrics, so a long run is never lost.
+    Refuses (``ValueError``) to replace a checkpoint trained with more steps or a higher budget unless
+    ``force``; then the previous pair is kept as ``NAME.prev.pt`` / ``NAME.prev.json``. The checkpoint is
+    written before the (slower) disentanglement metrics, so a long run is never lost.
     """
+    reason = weaker_than_shipped(name, budget)
+    if reason and not force:
+        raise ValueError(reason)
     cfg = get_config(name)
     method, info = checkpoints.train(cfg, budget=budget, device=device)
     path = checkpoints.DATA_DIR / f"{name}.pt"
+    if path.exists():  # keep what is replaced: .pt first, its sidecar last (a reader never sees a mixed pair)
+        path.replace(path.with_suffix(".prev.pt"))
+        path.with_suffix(".json").replace(path.with_suffix(".prev.json"))
     checkpoints.save(path, method, cfg, history=info["history"], budget=budget, steps=info["steps"],
                      seed=info["seed"], wall_time=info["wall_time_s"], metrics=heldout_terms(method.model))
     return remeasure(name)
@@ -88,11 +114,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=None, help="with --resume: stop cleanly after this long")
     parser.add_argument("--eval-every", type=int, default=None, help="with --resume: steps between CSV rows")
     parser.add_argument("--status", action="store_true", help="print one line per long run and exit")
+    parser.add_argument("--force", action="store_true",
+                        help="replace a checkpoint trained longer (the old pair is kept as NAME.prev.pt/.json)")
     args = parser.parse_args(argv)
-    for name in args.names:  # every name is checked before anything trains
-        get_config(name)
+    unknown = [n for n in args.names if n not in CONFIGS]  # every name and option is checked before anything trains
+    if unknown:
+        parser.error(f"unknown recipe(s) {', '.join(map(repr, unknown))}; known: {', '.join(sorted(CONFIGS))}")
     if args.minutes is not None and args.minutes <= 0:
         parser.error(f"--minutes must be > 0, got {args.minutes}")
+    if not (args.resume or args.remeasure or args.status or args.force):
+        weaker = [r for r in (weaker_than_shipped(n, args.budget) for n in args.names) if r]
+        if weaker:
+            parser.error("\n".join(weaker))
+    env_budget = os.environ.get("ADVDIS_BUDGET")
+    if env_budget and env_budget.strip().lower() != args.budget and not (args.remeasure or args.status):
+        print(f"note: pretrain trains at --budget {args.budget}; ADVDIS_BUDGET={env_budget!r} governs the lessons' "
+              f"training cells, not this command", file=sys.stderr)
     if args.status:
         from . import long_run
         for name in args.names:
@@ -107,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
             reason = long_run.train_for(run, args.minutes, **extra)
             print(f"{name}: stopped ({reason}) at step {run.step:,}; {long_run.status(name)}")
             continue
-        side = remeasure(name) if args.remeasure else pretrain(name, args.budget, args.device)
+        side = remeasure(name) if args.remeasure else pretrain(name, args.budget, args.device, force=args.force)
         print(f"{name}: {side['steps']} steps in {side['wall_time_s']} s on {side['device']}; metrics {side['metrics']}")
     return 0
 

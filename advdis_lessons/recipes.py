@@ -112,7 +112,10 @@ def variant(spec: str) -> dict:
         if not eq or not key:
             raise ValueError(f"lever {item!r} in {spec!r} is not key=value")
         target = cfg if key in _TOP_LEVEL else cfg["model"] if key in _MODEL_KEYS else cfg["params"]
-        target[key] = _value(text)
+        value, old = _value(text), target.get(key)
+        if isinstance(old, (int, float)) and not isinstance(old, bool) and not isinstance(value, (int, float)):
+            raise ValueError(f"lever {key}={text!r} in {spec!r} must be a number (the recipe has {key}={old!r})")
+        target[key] = value
     if cfg.get("precision", "fp32") not in ("auto", "fp32", "bf16"):
         raise ValueError(f"precision {cfg['precision']!r} in {spec!r} is not one of auto, fp32, bf16")
     return cfg

@@ -123,7 +123,11 @@ def render_values(shape: np.ndarray, scale: np.ndarray, orientation: np.ndarray,
     orientation in radians, counter-clockwise as seen in the image;
     pos_x (columns) and pos_y (rows, growing downwards) in [0, 1].
     """
-    shape = np.asarray(shape, dtype=np.int64).reshape(-1)
+    raw = np.asarray(shape).reshape(-1)
+    if raw.dtype.kind not in "iub" and not (raw.dtype.kind == "f" and np.all(raw == np.round(raw))):
+        bad = raw[raw != np.round(raw)] if raw.dtype.kind == "f" else raw
+        raise ValueError(f"shape must be whole class numbers 0 (square), 1 (ellipse) or 2 (heart); got {bad[:5]}")
+    shape = raw.astype(np.int64)
     scale, angle, px, py = (np.asarray(a, dtype=np.float64).reshape(-1)
                             for a in (scale, orientation, pos_x, pos_y))
     _check_values(shape, scale, angle, px, py)

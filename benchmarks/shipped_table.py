@@ -22,6 +22,11 @@ COLUMNS = (("recon", "recon (nats)", "{:.1f}"), ("kl", "KL (nats)", "{:.1f}"), (
            ("shape_fidelity", "shape fidelity", "{:.2f}"))
 
 
+def sidecars(data_dir: Path = DATA_DIR) -> list[Path]:
+    """The shipped checkpoints' sidecars (not the ``NAME.prev.json`` that ``pretrain --force`` keeps)."""
+    return sorted(p for p in data_dir.glob("*.json") if not p.name.endswith(".prev.json"))
+
+
 def params(cfg: dict) -> str:
     """The hyper-parameters that tell recipes apart, as a short string."""
     keep = ("beta", "gamma", "c_max", "prior", "adv_weight", "style", "lam", "d_paper", "s_prior", "s_beta")
@@ -31,7 +36,7 @@ def params(cfg: dict) -> str:
 def rows(data_dir: Path = DATA_DIR) -> list[str]:
     head = ["checkpoint", "method", "params", "steps", "minutes", *[c[1] for c in COLUMNS]]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for side_path in sorted(data_dir.glob("*.json")):
+    for side_path in sidecars(data_dir):
         side = json.loads(side_path.read_text())
         m = side.get("metrics", {})
         cells = [side["name"], side["config"]["method"], params(side["config"]), str(side["steps"]),
@@ -58,7 +63,7 @@ def split_rows(kind: str, data_dir: Path = DATA_DIR) -> list[str]:
     columns, verdict = SPLIT_TABLES[kind]
     head = ["checkpoint", *[c[1] for c in columns], verdict.replace("_", " ")]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for side_path in sorted(data_dir.glob("*.json")):
+    for side_path in sidecars(data_dir):
         side = json.loads(side_path.read_text())
         m = side.get("metrics", {})
         if kind in m:
@@ -70,7 +75,7 @@ def split_rows(kind: str, data_dir: Path = DATA_DIR) -> list[str]:
 
 def best_of(method: str, data_dir: Path = DATA_DIR) -> dict | None:
     """The shipped checkpoint of a method with the highest MIG (None if none is measured)."""
-    sides = [json.loads(p.read_text()) for p in sorted(data_dir.glob("*.json"))]
+    sides = [json.loads(p.read_text()) for p in sidecars(data_dir)]
     sides = [s for s in sides if s["config"]["method"] == method and "mig" in s.get("metrics", {})]
     return max(sides, key=lambda s: s["metrics"]["mig"]) if sides else None
 

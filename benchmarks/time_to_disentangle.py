@@ -31,6 +31,7 @@ from advdis_lessons import checkpoints, config, run_metrics
 from advdis_lessons.data import FACTOR_NAMES, DSprites
 from advdis_lessons.recipes import variant
 from advdis_lessons.training import fit
+from results_csv import write_rows
 
 FIELDS = ["recipe", "seed", "step", "train_s", "eval_s", "recon", "kl", "active_units", "tc_gauss", "tc_disc",
           "mig", "mig_ceiling", "gaps", "factor_vae", "d_acc", "shape_fidelity"]
@@ -53,29 +54,24 @@ def run(recipe: str, seed: int, minutes: float, eval_every: float, chunk: int, o
     data, history = DSprites(), None
     rows, train_s, next_eval, step, k = [], 0.0, 0.0, 0, 0
     path = out / (re.sub(r"[^A-Za-z0-9_.-]+", "_", recipe) + f"_seed{seed}.csv")
-    with path.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, FIELDS)
-        writer.writeheader()
-        while True:
-            if train_s >= next_eval or train_s >= minutes * 60:
-                row = {"recipe": recipe, "seed": seed, "step": step, "train_s": round(train_s, 1)}
-                e0 = time.perf_counter()
-                row.update(measure(method, data, history, seed) if step else
-                           {f: math.nan for f in FIELDS[5:]})
-                row["eval_s"] = round(time.perf_counter() - e0, 1)
-                rows.append(row)
-                writer.writerow(row)
-                fh.flush()
-                print(" ".join(f"{k}={v}" for k, v in row.items()), flush=True)
-                next_eval += eval_every
-                if train_s >= minutes * 60:
-                    break
-            t0 = time.perf_counter()
-            history = fit(method, data, chunk, batch_size=int(cfg["batch_size"]), seed=seed * 100_003 + k,
-                          history=history, progress=False, precision=precision, channels_last=channels_last)
-            train_s += time.perf_counter() - t0
-            step += chunk
-            k += 1
+    while True:
+        if train_s >= next_eval or train_s >= minutes * 60:
+            row = {"recipe": recipe, "seed": seed, "step": step, "train_s": round(train_s, 1)}
+            e0 = time.perf_counter()
+            row.update(measure(method, data, history, seed) if step else {f: math.nan for f in FIELDS[5:]})
+            row["eval_s"] = round(time.perf_counter() - e0, 1)
+            rows.append(row)
+            write_rows(path, FIELDS, rows)  # the whole file, atomically: an interrupted run keeps its rows so far
+            print(" ".join(f"{k}={v}" for k, v in row.items()), flush=True)
+            next_eval += eval_every
+            if train_s >= minutes * 60:
+                break
+        t0 = time.perf_counter()
+        history = fit(method, data, chunk, batch_size=int(cfg["batch_size"]), seed=seed * 100_003 + k,
+                      history=history, progress=False, precision=precision, channels_last=channels_last)
+        train_s += time.perf_counter() - t0
+        step += chunk
+        k += 1
     return rows
 
 

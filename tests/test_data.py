@@ -320,3 +320,20 @@ def test_load_official_errors(tmp_path):
         load_official(path)
     with pytest.raises(ValueError, match="layout"):
         load_official(_fake_official(tmp_path, shuffle=True))
+
+
+class _Payload:
+    """Unpickling this would run code: the loader must never unpickle."""
+
+    def __reduce__(self):
+        return (exec, ("import pathlib; pathlib.Path('PWNED').write_text('ran')",))
+
+
+def test_load_official_refuses_pickled_arrays(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "tampered.npz"
+    latents = np.indices((1,) + FACTOR_SIZES).reshape(6, -1).T.astype(np.int64)
+    np.savez(path, imgs=np.array([_Payload()], dtype=object), latents_classes=latents)
+    with pytest.raises(ValueError, match="tampered.npz: imgs or latents_classes hold pickled Python objects"):
+        load_official(path)
+    assert not (tmp_path / "PWNED").exists()

@@ -34,6 +34,25 @@ def test_lesson_template(path):
 
 def test_student_copy_drops_solutions(tmp_path):
     for path in NOTEBOOKS:
-        out = nbformat.read(nbtools.student_copy(path, tmp_path), as_version=4)
+        target, what = nbtools.student_copy(path, tmp_path)
+        assert what == "written"
+        out = nbformat.read(target, as_version=4)
         assert not any("solution" in c.metadata.get("tags", []) for c in out.cells)
         assert all(not c.get("outputs") for c in out.cells if c.cell_type == "code")
+
+
+def test_student_copies_never_overwrite_a_learners_edits_or_the_lessons(tmp_path):
+    lesson = NOTEBOOKS[0]
+    target, what = nbtools.student_copy(lesson, tmp_path)
+    assert what == "written" and nbtools.student_copy(lesson, tmp_path)[1] == "unchanged"
+    nb = nbformat.read(target, as_version=4)
+    nb.cells[0].source += "\n\nMy notes."
+    nbformat.write(nb, target)
+    target, what = nbtools.student_copy(lesson, tmp_path)
+    assert what.startswith("kept: edited") and "My notes." in target.read_text()
+    assert nbtools.student_copy(lesson, tmp_path, force=True)[1] == "written"
+    assert "My notes." not in target.read_text()
+    before = lesson.read_bytes()
+    with pytest.raises(ValueError, match="is the lessons' own folder"):
+        nbtools.student_copy(lesson, nbtools.NOTEBOOK_DIR)
+    assert lesson.read_bytes() == before

@@ -11,7 +11,7 @@ from advdis_lessons.pretrain import heldout_terms
 from advdis_lessons.shape_fidelity import reconstruction_shape_accuracy
 from advdis_lessons.split_quality import quality
 
-SHIPPED = sorted(checkpoints.DATA_DIR.glob("*.pt"))
+SHIPPED = sorted(p for p in checkpoints.DATA_DIR.glob("*.pt") if not p.name.endswith(".prev.pt"))
 
 
 def test_every_recipe_checkpoint_is_small():
