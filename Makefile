@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 TORCH  ?= torch==2.13.0
 EXTRAS ?= dev
 
-.PHONY: lab test setup render students benchmarks clean
+.PHONY: lab test setup render students results benchmarks clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,10 +23,13 @@ test: setup
 	$(PY) -m pytest
 
 render: setup
-	$(PY) -m advdis_lessons.nbtools render
+	$(PY) -m advdis_lessons.tools.nbtools render
+
+results: setup
+	$(PY) benchmarks/results_pages.py
 
 students: setup
-	$(PY) -m advdis_lessons.nbtools students --out student
+	$(PY) -m advdis_lessons.tools.nbtools students --out student
 
 benchmarks: setup
 	$(PY) benchmarks/render_speed.py

@@ -1,6 +1,22 @@
 """advdis_lessons: the helper package of the advdis course on adversarial disentanglement.
 
-Modules: config (budgets, seeds, device), data (dSprites renderer), models, objectives,
-training, checkpoints, metrics, plots, widgets, exercises. Lessons import what they teach.
+Layers, lowest first (a module imports only from its own layer or below; ``tests/test_package_architecture.py``):
+
+- ``config``, ``history``, ``atomic``, ``recipes``: settings (budget, seed, device, threads), training
+  histories, atomic file writes, the named training configurations.
+- ``data``: the procedural dSprites renderer and data set, labels, resumable batch streams.
+- ``models``: the conv VAE, discriminators and adversaries, priors, lesson 05's toy.
+- ``losses``: ELBO terms, beta / capacity losses and TC estimators, adversarial terms, the class prior,
+  the MMD penalty, the swap-consistency loss.
+- ``training``, ``run_state``, ``precision``: the one training loop and ``Method``, a run's full state,
+  the arithmetic a run trains in.
+- ``metrics``: disentanglement metrics, leakage probes, swaps, shape fidelity, what a run records.
+- ``methods``: one module per training method and the registry ``METHODS``.
+- ``checkpoints``: save, load, ``train_or_load``.
+- ``plots``, ``widgets``, ``exercises``: what the lessons show and check.
+- ``tools``: maintainer commands (``python -m advdis_lessons.tools.pretrain``, ``... .tools.nbtools``).
+
+The lessons import what they teach from these subpackages, e.g. ``from advdis_lessons.data import DSprites``,
+``from advdis_lessons.methods import FactorVAE``, ``from advdis_lessons.checkpoints import train_or_load``.
 """
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -17,11 +17,12 @@ from typing import Any, Callable
 
 import torch
 
-from . import atomic
-from . import config as _config
-from .history import History
-from .models import build_model
-from .training import Method, build_method, fit
+from advdis_lessons import atomic
+from advdis_lessons import config as _config
+from advdis_lessons.history import History
+from advdis_lessons.methods import build_method
+from advdis_lessons.models.vae import build_model
+from advdis_lessons.training import Method, fit
 
 DATA_DIR = Path(os.environ.get("ADVDIS_DATA", Path(__file__).resolve().parent.parent / "data"))
 MAX_HISTORY_POINTS = 2000
@@ -140,7 +141,11 @@ def load(path: str | Path, cfg: dict | None = None, device: torch.device | str |
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no checkpoint at {path}")
-    info = read_sidecar(path)
+    return _load_verified(path, read_sidecar(path), cfg, device)
+
+
+def _load_verified(path: Path, info: dict, cfg: dict | None, device: torch.device | str | None) -> tuple[Method, dict]:
+    """:func:`load` once the sidecar has been read: check the hash (and config), build the method, fill it."""
     digest = sha256(path)
     if digest != info.get("sha256"):
         raise CheckpointError(f"{path.name}: sha256 {digest[:12]}… does not match its sidecar's "
@@ -159,8 +164,8 @@ def load(path: str | Path, cfg: dict | None = None, device: torch.device | str |
 
 def resolve_precision(method: Method, cfg: dict) -> tuple[str, bool]:
     """(precision, channels_last) for a config: ``"auto"`` is timed on this machine (``precision.choose``)."""
-    from .data import DSprites
-    from .precision import CHOICES, choose
+    from advdis_lessons.data.dsprites import DSprites
+    from advdis_lessons.precision import CHOICES, choose
 
     requested = str(cfg.get("precision", "fp32"))
     if requested not in CHOICES:
@@ -174,7 +179,7 @@ def resolve_precision(method: Method, cfg: dict) -> tuple[str, bool]:
 def train(cfg: dict, *, data: Any = None, budget: str | None = None, progress: bool = True,
           device: torch.device | str | None = None, callback: Callable | None = None) -> tuple[Method, dict]:
     """Train a config at a budget; returns (method, info) with history, steps, seconds."""
-    from .data import DSprites  # local import: the renderer is only needed when training
+    from advdis_lessons.data.dsprites import DSprites  # local import: the renderer is only needed when training
 
     budget = budget or _config.budget()
     if budget not in cfg.get("steps", {}):
@@ -201,7 +206,7 @@ def train_or_load(name: str, cfg: dict | None = None, *, data_dir: str | Path | 
     differs is refused with a message and a fresh model is trained; one whose hash does not match
     its sidecar raises :class:`CheckpointError`.
     """
-    from .recipes import get_config
+    from advdis_lessons.recipes import get_config
 
     cfg = cfg if cfg is not None else get_config(name)
     path = Path(data_dir or DATA_DIR) / f"{name}.pt"
@@ -209,14 +214,14 @@ def train_or_load(name: str, cfg: dict | None = None, *, data_dir: str | Path | 
         info = read_sidecar(path)
         diff = config_diff(cfg, info["config"])
         if not diff:
-            method, info = load(path, cfg, device=device)
+            method, info = _load_verified(path, info, None, device)  # the config was compared just above
             info["source"] = "loaded"
             full = int(cfg.get("steps", {}).get("full", 0))
             print(f"loaded {path.name}: {int(info['steps']):,} steps at budget {info.get('budget')!r}, "
                   f"trained on {info.get('device_name', info.get('device'))}")
             if int(info["steps"]) < full:
                 warnings.warn(f"{path.name} holds {int(info['steps']):,} steps, fewer than its recipe's full budget "
-                              f"({full:,}): it is not the shipped model (re-run python -m advdis_lessons.pretrain "
+                              f"({full:,}): it is not the shipped model (re-run python -m advdis_lessons.tools.pretrain "
                               f"{name}, or restore it with git checkout)", stacklevel=2)
             return method, info
         warnings.warn(f"not using {path.name}: it was trained with a different config ({'; '.join(diff)}); "

@@ -15,8 +15,8 @@ from typing import Any
 
 import torch
 
-from .run_state import preserved_rng
-from .training import Method, fit
+from advdis_lessons.run_state import preserved_rng
+from advdis_lessons.training import Method, fit
 
 CHOICES = ("auto", "fp32", "bf16")
 """What a config's ``precision`` may say: ``auto`` is resolved by :func:`choose` where training starts."""

@@ -32,7 +32,7 @@ CONFIGS: dict[str, dict] = {
 }
 
 FAST = {"model": {"z_dim": 10, "width": "narrow"}, "lr": 5e-4, "batch_size": 64, "steps": 6000}
-"""The fast recipe of lessons 03-04 (see benchmarks/time_to_disentangle.py and the README)."""
+"""The fast recipe of lessons 03-04 (see benchmarks/time_to_disentangle.py and docs/RESULTS.md)."""
 
 
 def _fast(method: str, steps: dict | None = None, batch_size: int | None = None, **params) -> dict:
@@ -50,7 +50,7 @@ for _gamma in (10, 35, 100):
 
 # The 15-minute candidates of benchmarks/time_to_disentangle.py (the target: disentangled in minutes on a CPU):
 # the fast recipe plus bf16 autocast, which buys 1.2-1.4x more updates per second on CPUs with bf16
-# instructions; the single-seed lever screen in the README found no other lever that beat the seed spread.
+# instructions; the single-seed lever screen in docs/RESULTS.md found no other lever that beat the seed spread.
 # ``full`` = about what 15 minutes buy on one core of the reference machine.
 # The precision is "auto": bf16 where the machine runs it natively and a short timing confirms it is faster
 # (advdis_lessons/precision.py); on an AVX2-only CPU bf16 was twelve times slower than fp32.
@@ -59,14 +59,14 @@ CONFIGS["beta_vae_fast"] = {**_fast("beta_vae", beta=4.0, steps={"smoke": 20, "l
 CONFIGS["factor_vae_fast"] = {**_fast("factor_vae", gamma=35.0, d_lr=5e-4, batch_size=128,
                                       steps={"smoke": 20, "lesson": 1500, "full": 18000}), "precision": "auto"}
 
-# The long runs of lessons 03-05 (``python -m advdis_lessons.pretrain NAME --resume --minutes M``, resumable across
-# sessions, advdis_lessons/long_run.py): the published width (Burgess et al. 2018), Adam 1e-4, 300,000 steps
-# (Locatello et al. 2019), stopping earlier once the metrics have plateaued over 50,000 steps.
+# The long runs of lessons 03-05 (``python -m advdis_lessons.tools.pretrain NAME --resume --minutes M``, resumable
+# across sessions, advdis_lessons/tools/long_run.py): the published width (Burgess et al. 2018), Adam 1e-4,
+# 300,000 steps (Locatello et al. 2019), stopping earlier once the metrics have plateaued over 50,000 steps.
 # FactorVAE: gamma = 35, the best of the 6,000-step screen of gamma in {10, 35, 100} (MIG 0.047 vs 0.031 / 0.027,
-# FactorVAE score 0.506 vs 0.508 / 0.500; README, "What is shipped") and inside the published sweep 10-100.
+# FactorVAE score 0.506 vs 0.508 / 0.500; data/README.md) and inside the published sweep 10-100.
 # Its discriminator is the course's 4 x 256, not the paper's 6 x 1000: with that one a training state with Adam
 # moments is about 60 MB instead of 12, steps are about 1.5x slower, and on correlated Gaussians the two
-# estimate TC within 4% of each other (README, "TC estimator accuracy"). The small discriminator learns at 5e-4,
+# estimate TC within 4% of each other (docs/RESULTS.md, "TC estimator accuracy"). The small discriminator learns at 5e-4,
 # five times the VAE's rate (two time-scales): at the paper's equal 1e-4 the encoder outran it and the KL ran to
 # 83 nats by step 4,750 (reconstruction 125 nats), as it did at d_lr 1e-4 against a VAE at 5e-4 (84 nats);
 # with the 6 x 1000 network at 1e-4 it stayed near 15 (benchmarks/results/time_to_disentangle).
@@ -125,15 +125,15 @@ def variant(spec: str) -> dict:
 
 
 # Lessons 06-07: supervised adversaries and adversarial masking of shape. z_s = dims 0-1 carries shape,
-# z_u = the other dims must not; lam ramps from 0 over the first 300 updates (see advdis_lessons/supervised.py).
+# z_u = the other dims must not; lam ramps from 0 over the first 300 updates (see advdis_lessons/methods/supervised.py).
 # The reconstruction term is 100+ nats per image, so the ~1-nat cross-entropies need weights near 10-20 to count.
-# z_s has a class-conditional prior (one centre per shape, advdis_lessons/class_prior.py) with KL weight 10: with
+# z_s has a class-conditional prior (one centre per shape, advdis_lessons/losses/class_prior.py) with KL weight 10: with
 # the standard prior z_s held scale more than shape (normalised MI 0.33-0.44 vs 0.10-0.19) and swaps scored
 # below doing nothing; with it z_s holds shape (0.78-0.84 at 6,000 steps, 0.97-0.99 at 15,000).
 # KL weight 4 on z_u (beta=4): at 15,000 steps the max-entropy swap rose from 0.70 to 0.73 and the probe on *sampled*
 # z_u fell from 0.41 to 0.37 (chance 0.35), but with 10 latent dims the probe on the means of all z_u dims read 0.96,
 # from collapsed dims. With z_dim=5 (z_u = dims 2-4, all active) it read 0.36 and the swap 0.71.
-# README, "Supervised adversaries against their targets".
+# docs/RESULTS.md, "Supervised adversaries against their targets".
 _SUPERVISED = {"factor": "shape", "s_dims": [0, 1], "lam": 10.0, "lam_ramp_steps": 300, "beta": 4.0,
                "aux_weight": 20.0, "d_lr": 5e-4, "s_prior": "class", "s_beta": 10.0}
 SUPERVISED_Z_DIM = 5

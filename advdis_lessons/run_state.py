@@ -1,10 +1,10 @@
 """The complete state of a training run, so that it can stop and continue bit for bit.
 
-A long run (``advdis_lessons.long_run``) saves, atomically: every module and optimiser of the
+A long run (``advdis_lessons.tools.long_run``) saves, atomically: every module and optimiser of the
 method, the method's own counters (``steps_done`` drives FactorVAE's gamma warm-up and the
 supervised lambda ramp), the random generators (torch, CUDA, NumPy, Python), the data stream's
 position, the step, the history and the run's segments. Loading it into a fresh process and
-training on gives the same parameters as never having stopped (``tests/test_long_run.py``).
+training on gives the same parameters as never having stopped (``tests/test_tools_long_run.py``).
 """
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from typing import Any, Iterator
 import numpy as np
 import torch
 
-from . import atomic
-from .batch_stream import BatchStream
-from .training import Method
+from advdis_lessons import atomic
+from advdis_lessons.data.batch_stream import BatchStream
+from advdis_lessons.training import Method
 
 STATE_VERSION = 1
 COUNTERS = ("steps_done",)

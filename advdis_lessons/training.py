@@ -2,22 +2,21 @@
 
 Introduced in lesson 01. A *method* is a small class owning its model(s) and optimiser(s) whose
 ``step(batch)`` performs one update and returns a dict of scalars; :func:`fit` feeds it batches.
+The methods themselves live in :mod:`advdis_lessons.methods`; :func:`optimizer_step` is the one
+zero-grad / backward / step sequence they all use.
 """
 from __future__ import annotations
 
 import contextlib
-import importlib
-import importlib.util
 import math
 import time
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import torch
 from tqdm.auto import tqdm
 
-from . import config as _config
-from .history import History
-from .objectives import elbo_terms
+from advdis_lessons import config as _config
+from advdis_lessons.history import History
 
 PRECISIONS = ("fp32", "bf16")
 
@@ -48,9 +47,6 @@ class Method:
             m.train(mode)
 
 
-METHODS: dict[str, type[Method]] = {}
-
-
 def adam(params, lr: float, betas: Sequence[float] = (0.9, 0.999), what: str = "model") -> torch.optim.Adam:
     """Adam with its arguments checked; ``what`` names the player in the error (e.g. "discriminator lr must be > 0")."""
     betas = tuple(float(b) for b in betas)
@@ -61,72 +57,24 @@ def adam(params, lr: float, betas: Sequence[float] = (0.9, 0.999), what: str = "
     return torch.optim.Adam(params, lr=lr, betas=betas)
 
 
-def register(cls: type[Method]) -> type[Method]:
-    """Class decorator adding a method to :data:`METHODS` under ``cls.name``."""
-    METHODS[cls.name] = cls
-    return cls
+def optimizer_step(optimizers: torch.optim.Optimizer | Sequence[torch.optim.Optimizer], loss: torch.Tensor,
+                   clip: float | None = None) -> None:
+    """Zero the gradients, back-propagate ``loss``, optionally clip the gradient norm, step: one player's update.
 
-
-METHOD_MODULES: dict[str, tuple[str, ...]] = {
-    "factorvae": ("BetaVAE", "AnnealedVAE", "FactorVAE"),  # lessons 03-04
-    "aae": ("AAE",),  # lesson 05
-    "supervised": ("SupervisedAdversary",),  # lesson 06
-    "masking": ("MaskingAdversary",),  # lesson 07
-}
-"""Modules whose methods register themselves on import (imported lazily: plain VAE users skip them)."""
-
-
-def _import_method_modules() -> None:
-    for module in METHOD_MODULES:
-        if importlib.util.find_spec(f"{__package__}.{module}") is not None:
-            importlib.import_module(f"{__package__}.{module}")
-
-
-def build_method(name: str, model: torch.nn.Module, **params: Any) -> Method:
-    """Instantiate a registered method by name; unknown names list the choices."""
-    _import_method_modules()
-    if name not in METHODS:
-        raise ValueError(f"unknown method {name!r}; allowed: {', '.join(sorted(METHODS))}")
-    return METHODS[name](model, **params)
-
-
-@register
-class VAE(Method):
-    """The VAE of Kingma & Welling (2014); ``beta`` > 1 gives the beta-VAE of lesson 03.
-
-    Loss per image: recon + beta * KL, averaged over the batch.
+    ``optimizers``: one optimiser or several that step together (the AAE's encoder and decoder). ``clip`` caps
+    the global L2 norm of their parameters' gradients (a remedy for exploding updates); None leaves them as they are.
     """
-
-    name = "vae"
-
-    def __init__(self, model: torch.nn.Module, lr: float = 1e-4, beta: float = 1.0,
-                 device: torch.device | str | None = None):
-        super().__init__(model, device)
-        if lr <= 0 or beta < 0:
-            raise ValueError(f"lr must be > 0 and beta >= 0, got lr={lr}, beta={beta}")
-        self.beta = beta
-        self.optimizers["vae"] = torch.optim.Adam(self.model.parameters(), lr=lr)
-
-    def step(self, batch: tuple[torch.Tensor, ...]) -> dict[str, float]:
-        x = batch[0]
-        logits, mu, logvar, _ = self.model(x)
-        terms = elbo_terms(logits, x, mu, logvar)
-        loss = terms["recon"] + self.beta * terms["kl"]
-        opt = self.optimizers["vae"]
+    opts = [optimizers] if isinstance(optimizers, torch.optim.Optimizer) else list(optimizers)
+    for opt in opts:
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+    loss.backward()
+    if clip is not None:
+        if clip <= 0:
+            raise ValueError(f"clip must be > 0 (a gradient-norm cap) or None, got {clip}")
+        params = [p for opt in opts for group in opt.param_groups for p in group["params"] if p.grad is not None]
+        torch.nn.utils.clip_grad_norm_(params, clip)
+    for opt in opts:
         opt.step()
-        out = {"loss": loss.item(), "recon": terms["recon"].item(), "kl": terms["kl"].item()}
-        out.update({f"kl_{j}": v for j, v in enumerate(terms["kl_per_dim"].tolist())})
-        return out
-
-
-def __getattr__(name: str) -> Any:
-    """``training.FactorVAE`` etc.: the methods of later lessons, from their modules (:data:`METHOD_MODULES`)."""
-    for module, names in METHOD_MODULES.items():
-        if name in names:
-            return getattr(importlib.import_module(f"{__package__}.{module}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _autocast(precision: str, device: torch.device) -> contextlib.AbstractContextManager:

@@ -9,7 +9,7 @@ not timed) after a warm-up, and the report gives the median over rounds of each 
 step divided by the VAE's time in the same round. FactorVAE splits its batch in two halves, so it is
 shown both on batch 64 (VAE part on 32 images) and on batch 128 (the paper's two batches of 64).
 
-``--tc-accuracy`` instead compares how well :func:`advdis_lessons.adversaries.estimate_tc` recovers
+``--tc-accuracy`` instead compares how well :func:`advdis_lessons.metrics.total_correlation.estimate_tc` recovers
 the exact TC of equicorrelated Gaussians (32,000 samples, half held out) with the course default
 discriminator (4 x 256) and the paper's (6 x 1000) under the same training budget, and shows the
 beta-TCVAE minibatch estimate (MSS, batch 256, posteriors N(mu, s^2 I) with s^2 = (1 - rho) / 2,
@@ -25,10 +25,10 @@ import time
 
 import torch
 
-from advdis_lessons import config, models, training
-from advdis_lessons.adversaries import estimate_tc
-from advdis_lessons.factorvae import FactorVAE
-from advdis_lessons.objectives_tc import gaussian_total_correlation, mss_total_correlation
+from advdis_lessons import config, methods, models, training
+from advdis_lessons.losses.tc import gaussian_total_correlation, mss_total_correlation
+from advdis_lessons.methods.factorvae import FactorVAE
+from advdis_lessons.metrics.total_correlation import estimate_tc
 
 TC_CASES = ((2, 0.8), (5, 0.5), (10, 0.0), (10, 0.9))
 
@@ -41,7 +41,7 @@ def _batches(batch_size: int, n: int = 4, seed: int = 0) -> list[tuple[torch.Ten
 
 def _variants() -> dict[str, tuple[training.Method, int]]:
     config.seed_everything(0)
-    return {"vae (batch 64)": (training.VAE(models.ConvVAE(), device="cpu"), 64),
+    return {"vae (batch 64)": (methods.VAE(models.ConvVAE(), device="cpu"), 64),
             "factor_vae 4x256 (batch 64)": (FactorVAE(models.ConvVAE(), device="cpu"), 64),
             "factor_vae 6x1000 (batch 64)": (FactorVAE(models.ConvVAE(), d_paper=True, device="cpu"), 64),
             "factor_vae 4x256 (batch 128)": (FactorVAE(models.ConvVAE(), device="cpu"), 128),

@@ -20,10 +20,9 @@ import statistics
 from pathlib import Path
 
 import numpy as np
-
-from advdis_lessons.recipes import variant
 from time_to_disentangle import load_runs  # benchmarks/time_to_disentangle.py
 
+from advdis_lessons.recipes import variant
 
 METRICS = ("mig", "factor_vae")
 """The scores compared at equal reconstruction: MIG (the course's target) and the FactorVAE score (the paper's)."""

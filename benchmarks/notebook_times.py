@@ -11,7 +11,7 @@ import sys
 
 import nbformat
 
-from advdis_lessons.nbtools import execute, notebooks
+from advdis_lessons.tools.nbtools import execute, notebooks
 
 TARGETS = {"smoke": 60, "lesson": 300}
 

@@ -2,7 +2,7 @@
 
     python benchmarks/seed_quality.py beta_vae_b4 factor_vae_g35 --seeds 1 2
 
-Each (recipe, seed) trains exactly as ``python -m advdis_lessons.pretrain`` does, with only the seed changed,
+Each (recipe, seed) trains exactly as ``python -m advdis_lessons.tools.pretrain`` does, with only the seed changed,
 then measures held-out reconstruction/KL and MIG and FactorVAE score (the ``fast`` preset, as in the
 sidecars). Rows are appended to ``benchmarks/results/seed_quality.csv``; nothing is written to ``data/``.
 With ``--summary`` it prints the median and range per recipe over every recorded seed plus seed 0's sidecar.
@@ -14,12 +14,12 @@ import csv
 import statistics
 from pathlib import Path
 
+from results_csv import append_row  # benchmarks/results_csv.py
+
 from advdis_lessons import checkpoints, config
 from advdis_lessons.data import DSprites
-from advdis_lessons.metrics import evaluate
-from advdis_lessons.pretrain import heldout_terms
+from advdis_lessons.metrics import evaluate, heldout_terms
 from advdis_lessons.recipes import get_config
-from results_csv import append_row  # benchmarks/results_csv.py
 
 RESULTS = Path(__file__).parent / "results" / "seed_quality.csv"
 FIELDS = ["recipe", "seed", "steps", "wall_time_s", "recon", "kl", "mig", "factor_vae"]

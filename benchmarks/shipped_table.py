@@ -1,12 +1,14 @@
-"""The README's table of shipped checkpoints, read from their sidecars (``data/*.json``).
+"""The tables of shipped checkpoints, read from their sidecars (``data/*.json``).
 
-    python benchmarks/shipped_table.py            # markdown table on stdout
+    python benchmarks/shipped_table.py            # markdown tables on stdout
 
-Every number comes from the sidecar that ``python -m advdis_lessons.pretrain NAME`` wrote after training
+``benchmarks/results_pages.py`` (``make results``) writes them into ``data/README.md``.
+
+Every number comes from the sidecar that ``python -m advdis_lessons.tools.pretrain NAME`` wrote after training
 (held-out reconstruction and KL on 2,048 fresh images, then the ``fast`` metric preset on encoder means and
 reconstruction shape fidelity: the fraction of reconstructions whose outline reads as the input's shape).
 A second table holds the split latents of lessons 06-07: swap IoU against the renderer and the leakage of
-the censored factor read by fresh probes (``advdis_lessons.split_quality``).
+the censored factor read by fresh probes (``advdis_lessons.metrics.split_quality``).
 """
 from __future__ import annotations
 

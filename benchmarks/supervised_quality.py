@@ -24,7 +24,7 @@ on fresh images from the renderer:
 * ``s_shape_mi`` / ``s_scale_mi``: the largest normalised mutual information I(z_j; v) / H(v) of a z_s dim with
   shape and with scale (5,000 images, 20 bins, as MIG): what a swap of z_s actually moves.
 
-The target of lesson 06 (``advdis_lessons.split_quality``): leakage within 5 points of chance
+The target of lesson 06 (``advdis_lessons.metrics.split_quality``): leakage within 5 points of chance
 (``u_mlp - chance <= 0.05``) while swap IoU >= 0.7. Rows are appended to ``benchmarks/results/supervised_quality.csv``.
 """
 from __future__ import annotations
@@ -37,15 +37,13 @@ import time
 from pathlib import Path
 
 import numpy as np
+from results_csv import append_row  # benchmarks/results_csv.py
 
 from advdis_lessons import checkpoints, config
 from advdis_lessons.data import FACTOR_NAMES, DSprites
-from advdis_lessons.metrics_checks import sample_codes
-from advdis_lessons.metrics_info import factor_entropies, mutual_info_matrix
-from advdis_lessons.pretrain import heldout_terms
+from advdis_lessons.metrics import factor_entropies, heldout_terms, mutual_info_matrix, sample_codes
+from advdis_lessons.metrics.split_quality import leak, supervised_quality, training_tail
 from advdis_lessons.recipes import variant
-from advdis_lessons.split_quality import leak, supervised_quality, training_tail
-from results_csv import append_row  # benchmarks/results_csv.py
 
 RESULTS = Path(__file__).parent / "results" / "supervised_quality.csv"
 FIELDS = ["spec", "seed", "steps", "train_s", "recon", "adv_end", "cls_end", "u_mlp", "s_mlp", "chance",

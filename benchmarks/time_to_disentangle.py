@@ -26,19 +26,20 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from results_csv import write_rows
 
-from advdis_lessons import checkpoints, config, run_metrics
+from advdis_lessons import checkpoints, config
 from advdis_lessons.data import FACTOR_NAMES, DSprites
+from advdis_lessons.metrics import run_metrics
 from advdis_lessons.recipes import variant
 from advdis_lessons.training import fit
-from results_csv import write_rows
 
 FIELDS = ["recipe", "seed", "step", "train_s", "eval_s", "recon", "kl", "active_units", "tc_gauss", "tc_disc",
           "mig", "mig_ceiling", "gaps", "factor_vae", "d_acc", "shape_fidelity"]
 
 
 def measure(method, data: DSprites, history, seed: int = 0) -> dict[str, float]:
-    """The package's interval measurement (``advdis_lessons.run_metrics.measure``), gaps joined in one column."""
+    """The package's interval measurement (``advdis_lessons.metrics.run_metrics.measure``), gaps joined in one column."""
     row = run_metrics.measure(method, data, history, seed)
     row["gaps"] = " ".join(f"{row.pop(f'gap_{f}'):.3f}" for f in FACTOR_NAMES)
     return {k: row[k] for k in FIELDS[5:]}

@@ -16,7 +16,7 @@ import time
 
 import torch
 
-from advdis_lessons import config, models, training
+from advdis_lessons import config, methods, models, training
 from advdis_lessons.data import DSprites
 
 VARIANTS = {"fp32": dict(precision="fp32", channels_last=False),
@@ -27,7 +27,7 @@ VARIANTS = {"fp32": dict(precision="fp32", channels_last=False),
 
 def steps_per_s(variant: dict, steps: int, seed: int = 0) -> float:
     config.seed_everything(seed)
-    method = training.VAE(models.ConvVAE(), lr=5e-4, device="cpu")
+    method = methods.VAE(models.ConvVAE(), lr=5e-4, device="cpu")
     training.fit(method, DSprites(), 5, seed=seed, progress=False, **variant)  # warm-up
     t0 = time.perf_counter()
     training.fit(method, DSprites(), steps, seed=seed + 1, progress=False, **variant)
@@ -36,7 +36,7 @@ def steps_per_s(variant: dict, steps: int, seed: int = 0) -> float:
 
 def final_recon(variant: dict, steps: int) -> float:
     config.seed_everything(0)
-    method = training.VAE(models.ConvVAE(), lr=5e-4, device="cpu")
+    method = methods.VAE(models.ConvVAE(), lr=5e-4, device="cpu")
     h = training.fit(method, DSprites(), steps, seed=0, progress=False, **variant)
     return float(h["recon"][-50:].mean())
 

@@ -61,8 +61,8 @@ def test_lever_specs_reach_the_benchmark():
 
 
 def test_supervised_quality_tail_mean_skips_unlabelled_steps():
-    from advdis_lessons import split_quality as sq  # the benchmark's adv_end / cls_end columns
     from advdis_lessons.history import History
+    from advdis_lessons.metrics import split_quality as sq  # the benchmark's adv_end / cls_end columns
     h = History()
     for step in range(20):
         h.append(step, {"adv_acc": 0.5 if step < 18 else math.nan} if step % 2 else {"adv_acc": 0.9})

@@ -5,8 +5,8 @@ import torch
 
 from advdis_lessons import checkpoints, config, precision
 from advdis_lessons.data import DSprites
+from advdis_lessons.methods import VAE
 from advdis_lessons.models import ConvVAE
-from advdis_lessons.training import VAE
 
 
 def vae() -> VAE:

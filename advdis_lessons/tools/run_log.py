@@ -1,0 +1,81 @@
+"""What a long run leaves behind between sessions: its CSV of interval metrics, the plateau rule that ends
+it early, and a one-line status read from its saved state."""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+
+from advdis_lessons import atomic, checkpoints, run_state
+from advdis_lessons.metrics import run_metrics
+
+PLATEAU_WINDOW = 50_000
+PLATEAU_TOLERANCE = {"mig": 0.02, "factor_vae": 0.02, "shape_fidelity": 0.02}
+"""A run has plateaued when none of these rose by more than its tolerance over the last window."""
+CSV_FIELDS = ("step", "train_s", "eval_s", "precision", "steps_per_s", *run_metrics.FIELDS)
+CSV_FIELDS = ("step", "train_s", "eval_s", "precision", "steps_per_s", *run_metrics.FIELDS)
+
+
+def read_rows(path: str | Path) -> list[dict]:
+    """Rows of a long run's CSV, numbers as floats (an absent file has none)."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    with path.open() as fh:
+        return [{k: (v if k == "precision" else float(v)) for k, v in r.items() if v not in ("", None)}
+                for r in csv.DictReader(fh)]
+
+
+def append_row(path: str | Path, row: dict) -> None:
+    """Add a row to a run's CSV (the whole file rewritten atomically: it is small)."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, CSV_FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    for old in read_rows(path):
+        if old["step"] < row["step"]:  # a run killed after a row but before its next save writes that row again
+            writer.writerow(old)
+    writer.writerow(row)
+    atomic.write_text(path, buf.getvalue())
+
+
+def plateaued(rows: list[dict], window: int = PLATEAU_WINDOW, tolerance: dict | None = None) -> bool:
+    """True when no metric of ``tolerance`` has risen by more than its tolerance over the last ``window`` steps.
+
+    Needs at least two windows of rows; compares the best value inside the last window with the best before it.
+    """
+    tolerance = PLATEAU_TOLERANCE if tolerance is None else tolerance
+    if not rows or rows[-1]["step"] < 2 * window:
+        return False
+    cut = rows[-1]["step"] - window
+    before = [r for r in rows if r["step"] <= cut]
+    recent = [r for r in rows if r["step"] > cut]
+    if len(before) < 2 or len(recent) < 2:
+        return False
+    for key, tol in tolerance.items():
+        old = [r[key] for r in before if math.isfinite(r.get(key, math.nan))]
+        new = [r[key] for r in recent if math.isfinite(r.get(key, math.nan))]
+        if not old or not new or max(new) > max(old) + tol:
+            return False
+    return True
+
+
+def status(name: str, folder: str | Path | None = None) -> str:
+    """One line on a run: step / target, precision and speed of its last segment, its latest metrics."""
+    from advdis_lessons.recipes import get_config
+
+    folder = Path(folder) if folder is not None else checkpoints.DATA_DIR / "runs"
+    target = int(get_config(name)["steps"]["full"])
+    state_path = folder / f"{name}.state.pt"
+    if not state_path.exists():
+        done = folder.parent / f"{name}.pt"
+        return f"{name}: finished ({done})" if done.exists() else f"{name}: not started"
+    state = run_state.load(state_path)
+    seg = state["segments"][-1] if state["segments"] else {}
+    rows = read_rows(folder / f"{name}.csv")
+    last = rows[-1] if rows else {}
+    metrics = ", ".join(f"{k} {last[k]:g}" for k in ("recon", "kl", "mig", "factor_vae", "shape_fidelity")
+                        if k in last)
+    return (f"{name}: step {state['step']:,} / {target:,} ({100 * state['step'] / target:.1f}%), "
+            f"{state['train_s'] / 3600:.2f} h trained, last segment {seg.get('precision', '?')} at "
+            f"{seg.get('steps_per_s', float('nan'))} steps/s; at step {int(last.get('step', 0)):,}: {metrics}")
