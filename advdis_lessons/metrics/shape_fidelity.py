@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from advdis_lessons.data.dsprites import FACTOR_SIZES, factor_index, render
+from advdis_lessons.metrics.swaps import swap_latents
 
 SHAPES, SCALES, ORIENTATIONS = FACTOR_SIZES[:3]
 _X, _Y = factor_index("pos_x"), factor_index("pos_y")
@@ -67,20 +68,10 @@ def read_shapes(probs: Any, factors: Any, threshold: float = 0.5) -> tuple[np.nd
     return shapes, best
 
 
-@torch.no_grad()
-def _decode_means(model: torch.nn.Module, x: torch.Tensor, donor: torch.Tensor | None = None,
-                  s_dims: Sequence[int] = ()) -> torch.Tensor:
-    """Pixel probabilities of the decoded encoder means of ``x`` (z_s from ``donor`` when given)."""
-    dev = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    try:
-        z = model.encode(x.to(dev))[0].clone()
-        if donor is not None:
-            z[:, list(s_dims)] = model.encode(donor.to(dev))[0][:, list(s_dims)]
-        return torch.sigmoid(model.decode(z)).cpu()
-    finally:
-        model.train(was_training)
+def _probs(model: torch.nn.Module, x_a: torch.Tensor, x_b: torch.Tensor, s_dims: Sequence[int] = (0,)) -> torch.Tensor:
+    """Pixel probabilities of :func:`~advdis_lessons.metrics.swaps.swap_latents` (``x_b = x_a``: the plain
+    reconstruction from the encoder means)."""
+    return torch.sigmoid(swap_latents(model, x_a, x_b, s_dims)).cpu()
 
 
 def reconstruction_shape_accuracy(model: torch.nn.Module, dataset: Any, n: int = 300, seed: int = 3) -> dict:
@@ -91,7 +82,7 @@ def reconstruction_shape_accuracy(model: torch.nn.Module, dataset: Any, n: int =
     """
     rng = np.random.default_rng(seed)
     factors, x = dataset.sample(n, rng)
-    shapes, best = read_shapes(_decode_means(model, x), factors)
+    shapes, best = read_shapes(_probs(model, x, x), factors)
     return {"shape_fidelity": round(float((shapes == factors[:, 0]).mean()), 4),
             "shape_iou": round(float(best.mean()), 4), "shape_blank": round(float((shapes < 0).mean()), 4)}
 
@@ -108,8 +99,8 @@ def swap_shape_accuracy(model: torch.nn.Module, dataset: Any, s_dims: Sequence[i
     fa, fb = dataset.sample_factors(n, rng), dataset.sample_factors(n, rng)
     fb[:, 0] = (fa[:, 0] + rng.integers(1, SHAPES, size=n)) % SHAPES
     xa, xb = dataset.sample_observations_from_factors(fa), dataset.sample_observations_from_factors(fb)
-    swapped, _ = read_shapes(_decode_means(model, xa, xb, s_dims), fa)
-    plain, _ = read_shapes(_decode_means(model, xa), fa)
+    swapped, _ = read_shapes(_probs(model, xa, xb, s_dims), fa)
+    plain, _ = read_shapes(_probs(model, xa, xa), fa)
     return {"swap_shape": round(float((swapped == fb[:, 0]).mean()), 4),
             "swap_shape_unchanged": round(float((plain == fb[:, 0]).mean()), 4),
             "swap_shape_recon": round(float((plain == fa[:, 0]).mean()), 4)}
