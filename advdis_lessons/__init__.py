@@ -7,16 +7,17 @@ Layers, lowest first (a module imports only from its own layer or below; ``tests
 - ``data``: the procedural dSprites renderer and data set, labels, resumable batch streams.
 - ``models``: the conv VAE, discriminators and adversaries, priors, lesson 05's toy.
 - ``losses``: ELBO terms, beta / capacity losses and TC estimators, adversarial terms, the class prior,
-  the MMD penalty, the swap-consistency loss.
-- ``training``, ``run_state``, ``precision``: the one training loop and ``Method``, a run's full state,
-  the arithmetic a run trains in.
+  the MMD penalty, the swap-consistency loss, the R1 penalty and the remedy options.
+- ``training``, ``health``, ``run_state``, ``precision``: the one training loop and ``Method``, the monitor that
+  names failures while it runs, a run's full state, the arithmetic a run trains in.
 - ``metrics``: disentanglement metrics, leakage probes, swaps, shape fidelity, what a run records.
 - ``methods``: one module per training method and the registry ``METHODS``.
 - ``checkpoints``: save, load, ``train_or_load``.
-- ``plots``, ``widgets``, ``exercises``: what the lessons show and check.
+- ``plots``, ``widgets``, ``exercises``, ``stability``: what the lessons show and check, and lesson 08's game and
+  failure-and-remedy studies.
 - ``tools``: maintainer commands (``python -m advdis_lessons.tools.pretrain``, ``... .tools.nbtools``).
 
 The lessons import what they teach from these subpackages, e.g. ``from advdis_lessons.data import DSprites``,
 ``from advdis_lessons.methods import FactorVAE``, ``from advdis_lessons.checkpoints import train_or_load``.
 """
-__version__ = "0.2.0"
+__version__ = "0.3.0"

@@ -48,7 +48,7 @@ def _canonical(cfg: Any) -> str:
 def _thin(history: History) -> dict:
     every = max(1, len(history) // MAX_HISTORY_POINTS)
     data = history.to_dict()
-    return {k: v[::every] for k, v in data.items()}
+    return {k: (v if k == "events" else v[::every]) for k, v in data.items()}
 
 
 def config_diff(a: dict, b: dict, prefix: str = "") -> list[str]:
@@ -177,8 +177,12 @@ def resolve_precision(method: Method, cfg: dict) -> tuple[str, bool]:
 
 
 def train(cfg: dict, *, data: Any = None, budget: str | None = None, progress: bool = True,
-          device: torch.device | str | None = None, callback: Callable | None = None) -> tuple[Method, dict]:
-    """Train a config at a budget; returns (method, info) with history, steps, seconds."""
+          device: torch.device | str | None = None, callback: Callable | None = None,
+          history: History | None = None) -> tuple[Method, dict]:
+    """Train a config at a budget; returns (method, info) with history, steps, seconds.
+
+    ``history``: an empty :class:`History` to record into, so a caller still has the steps and the health
+    monitor's events when training stops with :class:`~advdis_lessons.training.TrainingDiverged`."""
     from advdis_lessons.data.dsprites import DSprites  # local import: the renderer is only needed when training
 
     budget = budget or _config.budget()
@@ -192,7 +196,7 @@ def train(cfg: dict, *, data: Any = None, budget: str | None = None, progress: b
     t0 = time.perf_counter()
     history = fit(method, data if data is not None else DSprites(), steps, batch_size=int(cfg.get("batch_size", 64)),
                   seed=seed, progress=progress, callback=callback, desc=cfg["method"],
-                  precision=precision, channels_last=channels_last)
+                  precision=precision, channels_last=channels_last, history=history)
     method.train(False)
     return method, {"config": cfg, "history": history, "steps": steps, "budget": budget, "seed": seed,
                     "wall_time_s": time.perf_counter() - t0, "source": "trained"}

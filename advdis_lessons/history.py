@@ -1,4 +1,4 @@
-"""``History``: per-step scalars of a training run, aligned by step (missing values are NaN)."""
+"""``History``: per-step scalars of a training run, aligned by step (missing values are NaN), and its events."""
 from __future__ import annotations
 
 import math
@@ -8,11 +8,16 @@ import numpy as np
 
 
 class History:
-    """Records ``{name: value}`` each step; ``h["recon"]`` is a NumPy array over steps."""
+    """Records ``{name: value}`` each step; ``h["recon"]`` is a NumPy array over steps.
+
+    ``events`` lists what the training health monitor said during the run (``{"step", "kind", "message"}``
+    dicts, lesson 08), so plots can mark where a run went wrong.
+    """
 
     def __init__(self) -> None:
         self.steps: list[int] = []
         self._values: dict[str, list[float]] = {}
+        self.events: list[dict] = []
 
     def append(self, step: int, scalars: Mapping[str, float]) -> None:
         """Add one step's scalars; keys first seen now are back-filled with NaN."""
@@ -53,11 +58,16 @@ class History:
         return out
 
     def to_dict(self) -> dict[str, list]:
-        return {"steps": list(self.steps), **{k: list(v) for k, v in self._values.items()}}
+        """Plain lists: ``steps``, one list per scalar, and ``events`` when there are any."""
+        out: dict[str, list] = {"steps": list(self.steps), **{k: list(v) for k, v in self._values.items()}}
+        if self.events:
+            out["events"] = [dict(e) for e in self.events]
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Iterable]) -> "History":
         h = cls()
         h.steps = [int(s) for s in data["steps"]]
-        h._values = {k: [float(x) for x in v] for k, v in data.items() if k != "steps"}
+        h._values = {k: [float(x) for x in v] for k, v in data.items() if k not in ("steps", "events")}
+        h.events = [dict(e) for e in data.get("events", [])]
         return h

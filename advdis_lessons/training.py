@@ -1,4 +1,4 @@
-"""One training loop for every method, with a progress bar, a history and health checks.
+"""One training loop for every method, with a progress bar, a history and a health monitor.
 
 Introduced in lesson 01. A *method* is a small class owning its model(s) and optimiser(s) whose
 ``step(batch)`` performs one update and returns a dict of scalars; :func:`fit` feeds it batches.
@@ -8,7 +8,6 @@ zero-grad / backward / step sequence they all use.
 from __future__ import annotations
 
 import contextlib
-import math
 import time
 from typing import Any, Callable, Iterator, Sequence
 
@@ -16,13 +15,11 @@ import torch
 from tqdm.auto import tqdm
 
 from advdis_lessons import config as _config
+from advdis_lessons.health import HealthMonitor, TrainingDiverged
 from advdis_lessons.history import History
 
 PRECISIONS = ("fp32", "bf16")
-
-
-class TrainingDiverged(RuntimeError):
-    """Raised when a loss turns non-finite or the KL runs away: better a clear stop than NaN plots."""
+__all__ = ["PRECISIONS", "Method", "TrainingDiverged", "adam", "fit", "optimizer_step"]
 
 
 class Method:
@@ -91,22 +88,11 @@ def _batches(data: Any, batch_size: int, seed: int) -> Iterator:
     return iter(data)
 
 
-def _check_health(step: int, scalars: dict[str, float], last_ok: dict[str, float], max_kl: float | None) -> None:
-    bad = [k for k, v in scalars.items() if not math.isfinite(v)]
-    if bad:
-        raise TrainingDiverged(
-            f"step {step}: {', '.join(bad)} became non-finite; last healthy values: "
-            + (", ".join(f"{k}={v:.4g}" for k, v in last_ok.items() if not k.startswith('kl_')) or "none (first step)"))
-    if max_kl is not None and scalars.get("kl", 0.0) > max_kl:
-        raise TrainingDiverged(
-            f"step {step}: KL = {scalars['kl']:.1f} nats exceeds max_kl = {max_kl}; the posterior is running away "
-            f"(lower the learning rate or raise max_kl); last healthy KL = {last_ok.get('kl', math.nan):.1f}")
-
-
 def fit(method: Method, data: Any, steps: int, *, batch_size: int = 64, seed: int = 0,
         precision: str = "fp32", channels_last: bool = False, max_kl: float | None = 1e4,
         history: History | None = None, callback: Callable[[int, History], None] | None = None,
-        callback_every: int = 100, progress: bool = True, desc: str | None = None) -> History:
+        callback_every: int = 100, progress: bool = True, desc: str | None = None,
+        monitor: HealthMonitor | None = None) -> History:
     """Train ``method`` for ``steps`` updates on batches from ``data``.
 
     Args:
@@ -116,6 +102,9 @@ def fit(method: Method, data: Any, steps: int, *, batch_size: int = 64, seed: in
         precision: ``"fp32"`` or ``"bf16"`` autocast (faster only on CPUs with bf16 instructions).
         channels_last: NHWC memory layout for the conv layers.
         max_kl: stop with :class:`TrainingDiverged` when the KL exceeds this many nats (None: never).
+        monitor: the :class:`~advdis_lessons.health.HealthMonitor` that checks every step (default: a new one
+            with ``max_kl``; pass one to keep its windows across several ``fit`` calls). Hard failures raise
+            :class:`TrainingDiverged`; soft ones warn once and land in ``history.events``.
         history: continue an earlier history (steps keep counting).
         callback: called as ``callback(step, history)`` every ``callback_every`` steps and at the end
             (live plots use it).
@@ -131,7 +120,7 @@ def fit(method: Method, data: Any, steps: int, *, batch_size: int = 64, seed: in
     for m in method.modules().values():
         m.to(memory_format=memory)
     method.train(True)
-    last_ok: dict[str, float] = {}
+    monitor = monitor if monitor is not None else HealthMonitor(max_kl=max_kl)
     t0 = time.perf_counter()
     bar = tqdm(range(start_step, start_step + steps), desc=desc or method.name, disable=not progress,
                mininterval=0.5, leave=True)
@@ -141,8 +130,8 @@ def fit(method: Method, data: Any, steps: int, *, batch_size: int = 64, seed: in
             batch = (batch[0].contiguous(memory_format=torch.channels_last), *batch[1:])
         with _autocast(precision, method.device):
             scalars = method.step(batch)
-        _check_health(step, scalars, last_ok, max_kl)
-        last_ok = scalars
+        for event in monitor.check(step, scalars):
+            history.events.append(event.to_dict())
         scalars = {**scalars, "seconds": time.perf_counter() - t0}
         history.append(step, scalars)
         if step % 20 == 0:

@@ -14,7 +14,6 @@ from advdis_lessons.exercises import supervised as ex  # noqa: E402
 from advdis_lessons.methods.supervised import flipped_labels  # noqa: E402
 from advdis_lessons.models.adversaries import grad_reverse  # noqa: E402
 
-
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 

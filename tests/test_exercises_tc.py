@@ -11,7 +11,6 @@ from advdis_lessons.exercises import ExerciseFailed  # noqa: E402
 from advdis_lessons.exercises import tc as exercises_tc  # noqa: E402
 from advdis_lessons.losses.tc import permute_dims, tc_from_logits  # noqa: E402
 
-
 pytestmark = pytest.mark.usefixtures("one_thread", "close_figures")
 
 

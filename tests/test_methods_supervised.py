@@ -263,6 +263,7 @@ def test_masking_phases_are_isolated_and_it_has_no_classifier():
     model0, adv0 = state(method.model), state(method.adversary)
     method.adversary_step(method.model(x)[1], y)
     assert same(method.model, model0) and all(p.grad is None for p in method.model.parameters())
+    assert not same(method.adversary, adv0)
     adv1 = state(method.adversary)
     method.adversary.zero_grad(set_to_none=True)  # clear phase (a)'s own gradients
     out = method.model_step(x, method.model(x), y, mask)

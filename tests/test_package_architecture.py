@@ -10,11 +10,11 @@ LAYERS = [
     {"data"},                                         # the renderer and data set
     {"models"},                                       # networks
     {"losses"},                                       # loss terms and estimators
-    {"training", "run_state", "precision"},           # the loop, its state, its arithmetic
+    {"training", "health", "run_state", "precision"},  # the loop, its health, its state, its arithmetic
     {"metrics"},                                      # measuring representations
     {"methods"},                                      # the training methods
     {"checkpoints"},                                  # save / load / train_or_load
-    {"plots", "widgets", "exercises"},                # what lessons show
+    {"plots", "widgets", "exercises", "stability", "sweep"},  # what lessons show, study and sweep
     {"tools"},                                        # maintainer commands
 ]
 LEVEL = {name: i for i, names in enumerate(LAYERS) for name in names}

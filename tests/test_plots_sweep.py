@@ -11,7 +11,6 @@ from advdis_lessons.history import History
 from advdis_lessons.models import ConvVAE
 from advdis_lessons.plots import sweep as plots_sweep
 
-
 pytestmark = pytest.mark.usefixtures("close_figures")
 
 

@@ -11,7 +11,6 @@ from advdis_lessons.history import History  # noqa: E402
 from advdis_lessons.losses.tc import permute_dims  # noqa: E402
 from advdis_lessons.plots import tc as plots_tc  # noqa: E402
 
-
 pytestmark = pytest.mark.usefixtures("one_thread", "close_figures")
 
 

@@ -11,7 +11,9 @@ from typing import Sequence
 import torch
 import torch.nn.functional as F
 
+from advdis_lessons.health import EXPLODE, code_health
 from advdis_lessons.losses.elbo import bernoulli_reconstruction, gaussian_kl, reparameterize
+from advdis_lessons.losses.stability import check_remedies, r1_penalty
 from advdis_lessons.metrics.mmd import mmd
 from advdis_lessons.models.priors import PriorDiscriminator, make_prior
 from advdis_lessons.training import Method, adam, optimizer_step
@@ -65,10 +67,15 @@ class AAE(Method):
     ``kl_weight`` be > 0). Works for any model with ``encode(x) -> (mu, logvar)``, ``decode(z)`` and
     an integer ``z_dim``; ``likelihood="gaussian"`` for real-valued data such as the 2-D toy.
 
-    Scalars per step: loss (recon + kl_weight * kl + adv_weight * adv), recon, [kl], adv, d_loss,
-    d_acc_prior / d_acc_codes (D's accuracy on each side), d_prior / d_codes (mean D(z) on each side)
-    and mmd (unbiased MMD^2 between the batch's codes and the prior samples D saw, at most
-    :data:`MMD_POINTS` of each).
+    Remedies of lesson 08 (:mod:`~advdis_lessons.losses.stability`; the defaults change nothing):
+    ``d_steps_per_step`` D updates per step (same codes, fresh prior samples), ``d_norm="spectral"``,
+    ``d_penalty`` (the R1 weight, on the prior samples: the target) and ``clip`` (a gradient-norm cap for
+    every player).
+
+    Scalars per step: loss (recon + kl_weight * kl + adv_weight * adv), recon, [kl], adv, d_loss, [r1],
+    d_acc (D's accuracy over both sides) with d_acc_prior / d_acc_codes (each side), d_prior / d_codes
+    (mean D(z) on each side), mmd (unbiased MMD^2 between the batch's codes and the prior samples D saw,
+    at most :data:`MMD_POINTS` of each) and the health signals ``active`` and ``tc_gauss`` of the codes.
     """
 
     name = "aae"
@@ -77,8 +84,11 @@ class AAE(Method):
                  d_lr: float = 1e-4, betas: Sequence[float] = (0.9, 0.999), d_betas: Sequence[float] = (0.5, 0.9),
                  adv_weight: float = 1.0, kl_weight: float = 0.0, recon_weight: float = 1.0,
                  stochastic: bool = False, likelihood: str = "bernoulli", d_hidden: int = 256, d_depth: int = 3,
-                 d_spectral_norm: bool = False, device: torch.device | str | None = None):
+                 d_steps_per_step: int = 1, d_norm: str = "none", d_penalty: float = 0.0, clip: float | None = None,
+                 device: torch.device | str | None = None):
         super().__init__(model, device)
+        check_remedies(d_steps_per_step, d_norm, d_penalty, clip)
+        self.d_steps, self.d_penalty, self.clip = d_steps_per_step, float(d_penalty), clip
         z_dim = getattr(model, "z_dim", None)
         if not isinstance(z_dim, int):
             raise ValueError(f"model must have an integer z_dim attribute (like ConvVAE), got {z_dim!r}")
@@ -93,7 +103,7 @@ class AAE(Method):
         self.adv_weight, self.kl_weight, self.recon_weight = float(adv_weight), float(kl_weight), float(recon_weight)
         self.stochastic, self.likelihood = bool(stochastic), likelihood
         self.discriminator = PriorDiscriminator(z_dim, hidden=d_hidden, depth=d_depth,
-                                                spectral_norm=d_spectral_norm).to(self.device)
+                                                spectral_norm=d_norm == "spectral").to(self.device)
         self.optimizers["encoder"] = adam(self._encoder_params(), lr, betas, "encoder")
         self.optimizers["decoder"] = adam(self._decoder_params(), lr, betas, "decoder")
         self.optimizers["discriminator"] = adam(self.discriminator.parameters(), d_lr, d_betas, "discriminator")
@@ -141,25 +151,40 @@ class AAE(Method):
             kl = gaussian_kl(mu.float(), logvar.float()).sum(1).mean()
             loss = loss + self.kl_weight * kl
             out["kl"] = kl.item()
-        optimizer_step((self.optimizers["encoder"], self.optimizers["decoder"]), loss)
+        optimizer_step((self.optimizers["encoder"], self.optimizers["decoder"]), loss, clip=self.clip)
         return out
 
     def discriminator_terms(self, codes: torch.Tensor, prior: torch.Tensor) -> dict[str, torch.Tensor]:
-        """D's loss and logits on prior samples (label 1) and codes (label 0); codes are detached here."""
+        """D's loss and logits on prior samples (label 1) and codes (label 0); codes are detached here.
+
+        With ``d_penalty`` > 0 the loss includes d_penalty * R1 on the prior samples (also returned as ``"r1"``)."""
         logits_prior = self.discriminator(prior)
         logits_codes = self.discriminator(codes.detach())
-        return {"loss": discriminator_loss(logits_prior, logits_codes),
-                "logits_prior": logits_prior, "logits_codes": logits_codes}
+        out = {"loss": discriminator_loss(logits_prior, logits_codes),
+               "logits_prior": logits_prior, "logits_codes": logits_codes}
+        if self.d_penalty > 0:
+            out["r1"] = r1_penalty(lambda z: self.discriminator(z).float().reshape(-1), prior)
+            out["loss"] = out["loss"] + self.d_penalty * out["r1"]
+        return out
 
     def discriminator_step(self, codes: torch.Tensor, prior: torch.Tensor) -> dict[str, float]:
-        """Phase 2: one update of D only; returns d_loss, d_acc_prior, d_acc_codes, d_prior, d_codes."""
-        t = self.discriminator_terms(codes, prior)
-        optimizer_step(self.optimizers["discriminator"], t["loss"])
-        with torch.no_grad():
-            p_prior, p_codes = torch.sigmoid(t["logits_prior"].float()), torch.sigmoid(t["logits_codes"].float())
-        return {"d_loss": t["loss"].item(),
-                "d_acc_prior": (p_prior > 0.5).float().mean().item(), "d_acc_codes": (p_codes <= 0.5).float().mean().item(),
-                "d_prior": p_prior.mean().item(), "d_codes": p_codes.mean().item()}
+        """Phase 2: ``d_steps_per_step`` updates of D only (fresh prior samples after the first); returns
+        d_loss, d_acc, d_acc_prior, d_acc_codes, d_prior, d_codes and [r1] from before the first update."""
+        out: dict[str, float] = {}
+        for i in range(self.d_steps):
+            t = self.discriminator_terms(codes, prior if i == 0 else self.prior_sample(len(prior)))
+            optimizer_step(self.optimizers["discriminator"], t["loss"], clip=self.clip)
+            if i == 0:
+                with torch.no_grad():
+                    p_prior = torch.sigmoid(t["logits_prior"].float())
+                    p_codes = torch.sigmoid(t["logits_codes"].float())
+                acc_prior, acc_codes = (p_prior > 0.5).float().mean().item(), (p_codes <= 0.5).float().mean().item()
+                out = {"d_loss": t["loss"].item(), "d_acc": 0.5 * (acc_prior + acc_codes),
+                       "d_acc_prior": acc_prior, "d_acc_codes": acc_codes,
+                       "d_prior": p_prior.mean().item(), "d_codes": p_codes.mean().item()}
+                if "r1" in t:
+                    out["r1"] = t["r1"].item()
+        return out
 
     def encoder_step(self, z: torch.Tensor) -> dict[str, float]:
         """Phase 3: the encoder minimises adv_weight * -log D(z) through ``z``'s graph; D is frozen."""
@@ -167,7 +192,7 @@ class AAE(Method):
         try:
             adv = encoder_adversarial_loss(self.discriminator(z))
             if self.adv_weight > 0:
-                optimizer_step(self.optimizers["encoder"], self.adv_weight * adv)
+                optimizer_step(self.optimizers["encoder"], self.adv_weight * adv, clip=self.clip)
         finally:
             self.discriminator.requires_grad_(True)
         return {"adv": adv.item()}
@@ -175,11 +200,14 @@ class AAE(Method):
     def step(self, batch: tuple[torch.Tensor, ...]) -> dict[str, float]:
         x = batch[0]
         out = self.reconstruction_step(x)
-        z, _, _ = self.codes(x)                       # after phase 1's update; graph kept for phase 3
+        z, mu, _ = self.codes(x)                      # after phase 1's update; graph kept for phase 3
         prior = self.prior_sample(len(x))
         out.update(self.discriminator_step(z.detach(), prior))
         out.update(self.encoder_step(z))
-        out["mmd"] = mmd(z.detach()[:MMD_POINTS], prior[:MMD_POINTS])
+        codes = z.detach()[:MMD_POINTS]
+        if torch.isfinite(codes).all() and codes.abs().max() < EXPLODE:  # else the losses say what went wrong
+            out["mmd"] = mmd(codes, prior[:MMD_POINTS])
+        out.update(code_health(mu, z))
         out["loss"] = (self.recon_weight * out.get("recon", 0.0) + self.kl_weight * out.get("kl", 0.0)
                        + self.adv_weight * out["adv"])
         return out

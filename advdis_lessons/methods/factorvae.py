@@ -5,7 +5,9 @@ from typing import Sequence
 
 import torch
 
+from advdis_lessons.health import code_health
 from advdis_lessons.losses.elbo import elbo_scalars, elbo_terms, reparameterize
+from advdis_lessons.losses.stability import check_remedies, r1_penalty
 from advdis_lessons.losses.tc import capacity_schedule, permute_dims
 from advdis_lessons.models.adversaries import TCDiscriminator, discriminator_cross_entropy
 from advdis_lessons.training import Method, adam, optimizer_step
@@ -34,6 +36,12 @@ class FactorVAE(Method):
     betas (0.5, 0.9) for D; gamma = 35 (the paper used 10-100 on dSprites). The discriminator is
     :class:`TCDiscriminator` (course default 4 x 256; ``d_paper=True`` for the paper's 6 x 1000).
     ``gamma_ramp_steps`` > 0 ramps gamma linearly from 0 over that many updates (default 0: no warm-up).
+
+    Remedies of lesson 08 (:mod:`~advdis_lessons.losses.stability`; the defaults change nothing):
+    ``d_steps_per_step`` discriminator updates per VAE update (on the same codes, fresh permutations),
+    ``d_norm="spectral"``, ``d_penalty`` (the R1 weight, on the permuted codes: the factorial target) and
+    ``clip`` (a gradient-norm cap for both players). Besides the losses each step reports the health
+    signals ``active`` and ``tc_gauss`` of the codes (:func:`~advdis_lessons.health.code_health`).
     """
 
     name = "factor_vae"
@@ -41,8 +49,11 @@ class FactorVAE(Method):
     def __init__(self, model: torch.nn.Module, gamma: float = 35.0, lr: float = 1e-4,
                  betas: Sequence[float] = (0.9, 0.999), d_lr: float = 1e-4, d_betas: Sequence[float] = (0.5, 0.9),
                  d_hidden: int | None = None, d_depth: int | None = None, d_paper: bool = False,
-                 gamma_ramp_steps: int = 0, device: torch.device | str | None = None):
+                 gamma_ramp_steps: int = 0, d_steps_per_step: int = 1, d_norm: str = "none",
+                 d_penalty: float = 0.0, clip: float | None = None, device: torch.device | str | None = None):
         super().__init__(model, device)
+        check_remedies(d_steps_per_step, d_norm, d_penalty, clip)
+        self.d_steps, self.d_penalty, self.clip = d_steps_per_step, float(d_penalty), clip
         if gamma < 0:
             raise ValueError(f"gamma must be >= 0, got {gamma}")
         if isinstance(gamma_ramp_steps, bool) or not isinstance(gamma_ramp_steps, int) or gamma_ramp_steps < 0:
@@ -52,7 +63,8 @@ class FactorVAE(Method):
         if not isinstance(z_dim, int):
             raise ValueError(f"model must have an integer z_dim attribute (like ConvVAE), got {z_dim!r}")
         self.gamma = float(gamma)
-        self.discriminator = TCDiscriminator(z_dim, hidden=d_hidden, depth=d_depth, paper=d_paper).to(self.device)
+        self.discriminator = TCDiscriminator(z_dim, hidden=d_hidden, depth=d_depth, paper=d_paper,
+                                             spectral_norm=d_norm == "spectral").to(self.device)
         self.optimizers["vae"] = adam(self.model.parameters(), lr, betas, "VAE")
         self.optimizers["discriminator"] = adam(self.discriminator.parameters(), d_lr, d_betas, "discriminator")
 
@@ -85,21 +97,30 @@ class FactorVAE(Method):
             terms = elbo_terms(logits, x, mu, logvar)
             tc = self.discriminator.tc(z)
             loss = terms["recon"] + terms["kl"] + self.current_gamma() * tc
-            optimizer_step(self.optimizers["vae"], loss)
+            optimizer_step(self.optimizers["vae"], loss, clip=self.clip)
         finally:
             self.discriminator.requires_grad_(True)
-        return {**elbo_scalars(loss, terms), "tc": tc.item()}, z.detach()
+        return {**elbo_scalars(loss, terms), "tc": tc.item(), **code_health(mu, z)}, z.detach()
 
     def discriminator_terms(self, z_real: torch.Tensor, z_perm_source: torch.Tensor,
                             generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
         """D's loss and logits on z_real (label 0) and permute_dims(z_perm_source) (label 1).
 
-        Both inputs are detached here, so this loss can never reach the encoder.
+        Both inputs are detached here, so this loss can never reach the encoder. With ``d_penalty`` > 0 the
+        loss includes d_penalty * R1 on the permuted codes (reported alone as ``"r1"``).
         """
         logits_real = self.discriminator(z_real.detach())
-        logits_perm = self.discriminator(permute_dims(z_perm_source.detach(), generator=generator))
+        z_perm = permute_dims(z_perm_source.detach(), generator=generator)
+        logits_perm = self.discriminator(z_perm)
         loss = discriminator_cross_entropy(logits_real, logits_perm)
-        return {"loss": loss, "logits_real": logits_real, "logits_perm": logits_perm}
+        out = {"loss": loss, "logits_real": logits_real, "logits_perm": logits_perm}
+        if self.d_penalty > 0:
+            def logodds(z: torch.Tensor) -> torch.Tensor:
+                logits = self.discriminator(z).float()
+                return logits[:, 1] - logits[:, 0]
+            out["r1"] = r1_penalty(logodds, z_perm)
+            out["loss"] = loss + self.d_penalty * out["r1"]
+        return out
 
     def discriminator_loss(self, z_real: torch.Tensor, z_perm_source: torch.Tensor,
                            generator: torch.Generator | None = None) -> torch.Tensor:
@@ -107,15 +128,22 @@ class FactorVAE(Method):
         return self.discriminator_terms(z_real, z_perm_source, generator)["loss"]
 
     def discriminator_step(self, z_real: torch.Tensor, z_perm_source: torch.Tensor) -> dict[str, float]:
-        """One discriminator update; returns d_loss, d_acc, d_real and d_perm (mean P(real) on each set)."""
-        t = self.discriminator_terms(z_real, z_perm_source)
-        optimizer_step(self.optimizers["discriminator"], t["loss"])
-        with torch.no_grad():
-            p_real = torch.softmax(t["logits_real"].float(), 1)[:, 0]
-            p_perm = torch.softmax(t["logits_perm"].float(), 1)[:, 0]
-            correct = (p_real > 0.5).sum() + (p_perm <= 0.5).sum()
-        return {"d_loss": t["loss"].item(), "d_acc": correct.item() / (len(p_real) + len(p_perm)),
-                "d_real": p_real.mean().item(), "d_perm": p_perm.mean().item()}
+        """``d_steps_per_step`` discriminator updates; returns d_loss, d_acc, d_real and d_perm (mean P(real) on
+        each set) and, with a penalty, r1, all as they were before the first update."""
+        out: dict[str, float] = {}
+        for i in range(self.d_steps):
+            t = self.discriminator_terms(z_real, z_perm_source)
+            optimizer_step(self.optimizers["discriminator"], t["loss"], clip=self.clip)
+            if i == 0:
+                with torch.no_grad():
+                    p_real = torch.softmax(t["logits_real"].float(), 1)[:, 0]
+                    p_perm = torch.softmax(t["logits_perm"].float(), 1)[:, 0]
+                    correct = (p_real > 0.5).sum() + (p_perm <= 0.5).sum()
+                out = {"d_loss": t["loss"].item(), "d_acc": correct.item() / (len(p_real) + len(p_perm)),
+                       "d_real": p_real.mean().item(), "d_perm": p_perm.mean().item()}
+                if "r1" in t:
+                    out["r1"] = t["r1"].item()
+        return out
 
     def step(self, batch: tuple[torch.Tensor, ...]) -> dict[str, float]:
         x1, x2 = self.split(batch[0])

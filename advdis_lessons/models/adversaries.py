@@ -61,10 +61,11 @@ class TCDiscriminator(nn.Module):
         depth: number of hidden layers (default :data:`DEFAULT_DEPTH`).
         paper: use Kim & Mnih's 6 x 1000 network; do not also pass ``hidden``/``depth``.
         slope: leaky-ReLU negative slope (0.2 in the paper).
+        spectral_norm: spectral normalisation on every linear layer (a remedy of lesson 08).
     """
 
     def __init__(self, z_dim: int, hidden: int | None = None, depth: int | None = None,
-                 paper: bool = False, slope: float = 0.2):
+                 paper: bool = False, slope: float = 0.2, spectral_norm: bool = False):
         super().__init__()
         if paper and (hidden is not None or depth is not None):
             raise ValueError(f"paper=True fixes hidden={PAPER_HIDDEN}, depth={PAPER_DEPTH}; "
@@ -74,7 +75,7 @@ class TCDiscriminator(nn.Module):
         if z_dim < 1 or hidden < 1 or depth < 1:
             raise ValueError(f"z_dim, hidden and depth must be >= 1, got {z_dim}, {hidden}, {depth}")
         self.z_dim, self.hidden, self.depth = z_dim, hidden, depth
-        self.net = mlp(z_dim, 2, hidden=(hidden,) * depth, slope=slope)
+        self.net = mlp(z_dim, 2, hidden=(hidden,) * depth, slope=slope, spectral_norm=spectral_norm)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         """Logits of shape (N, 2)."""

@@ -33,6 +33,7 @@ from tqdm.auto import tqdm
 from advdis_lessons import checkpoints, config, run_state
 from advdis_lessons.data.batch_stream import BatchStream
 from advdis_lessons.data.dsprites import DSprites
+from advdis_lessons.health import HealthMonitor
 from advdis_lessons.history import History
 from advdis_lessons.metrics import run_metrics
 from advdis_lessons.metrics.heldout import heldout_terms
@@ -148,7 +149,7 @@ def _record(run: LongRun, means: dict[str, float]) -> None:
         h.setdefault(key, [math.nan] * n)
     h["steps"].append(run.step - 1)
     for key in h:
-        if key != "steps":
+        if key not in ("steps", "events"):
             h[key].append(means.get(key, math.nan))
 
 
@@ -197,11 +198,15 @@ def _stop_reason(run: LongRun, rows: list[dict], end: int, requests: list[str], 
     return None
 
 
-def _train_chunk(run: LongRun, segment: dict, chosen: dict, n: int) -> dict[str, float]:
-    """``n`` updates; the run's step, clock, segment and compact history follow. Returns the chunk's means."""
+def _train_chunk(run: LongRun, segment: dict, chosen: dict, n: int, monitor: HealthMonitor) -> dict[str, float]:
+    """``n`` updates; the run's step, clock, segment, compact history and health events follow.
+
+    Returns the chunk's means. One ``monitor`` watches every chunk of a session, so its windows span chunks."""
     t0 = time.perf_counter()
     h = fit(run.method, run.stream, n, precision=chosen["precision"], channels_last=chosen["channels_last"],
-            progress=False)
+            progress=False, monitor=monitor)
+    if h.events:
+        run.history.setdefault("events", []).extend(h.events)
     dt = time.perf_counter() - t0
     run.step += n
     run.train_s += dt
@@ -238,9 +243,10 @@ def train_for(run: LongRun, minutes: float | None = None, *, stop_at: int | None
     rows = run.rows() or [_evaluate(run, 0.0, segment["precision"])]
     bar = tqdm(total=run.target, initial=run.step, desc=run.name, unit="step", disable=not progress,
                mininterval=1.0 if sys.stderr.isatty() else 60.0, dynamic_ncols=True)
+    monitor = HealthMonitor()
     with _stop_requests() as requests:
         while (reason := _stop_reason(run, rows, end, requests, deadline)) is None:
-            means = _train_chunk(run, segment, chosen, min(chunk, end - run.step))
+            means = _train_chunk(run, segment, chosen, min(chunk, end - run.step), monitor)
             bar.update(run.step - bar.n)
             if run.step % eval_every == 0:
                 rows.append(_evaluate(run, segment["steps_per_s"], segment["precision"]))

@@ -1,0 +1,116 @@
+"""The sweep runner (lesson 09): a checked grid, a results file that only grows, local workers, resume, Ray."""
+import json
+import math
+import os
+import shutil
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from advdis_lessons.sweep import FIELDS, Grid, Results, sweep
+from advdis_lessons.sweep.__main__ import main as sweep_main
+from advdis_lessons.sweep.ray_cluster import check_address
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+GRID = Grid(("beta_vae_b1", "beta_vae_b4"), (0, 1), "smoke", metrics=("mig", "factor_vae"))
+SAME = ("spec", "seed", "budget", "steps", "device", "recon", "kl", "mig", "shape_fidelity", "config")
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"specs": ()}, "no specs"),
+    ({"seeds": ()}, "no seeds"),
+    ({"specs": ("beta_vae_b3",)}, r"spec 'beta_vae_b3': unknown config 'beta_vae_b3'; known: .*beta_vae_b4"),
+    ({"specs": ("beta_vae_b4:lr",)}, r"lever 'lr' in 'beta_vae_b4:lr' is not key=value"),
+    ({"specs": ("beta_vae_b4:lr=fast",)}, r"lever lr='fast' .* must be a number"),
+    ({"seeds": (0, 0)}, r"repeats seed\(s\) \[0\]"),
+    ({"budget": "huge"}, "budget 'huge' is not one of smoke, lesson, full"),
+    ({"minutes": -1}, "minutes must be a number > 0"),
+    ({"metrics": ("mig", "vibes")}, r"metrics \['vibes'\] not allowed"),
+])
+def test_a_bad_grid_is_refused_naming_the_problem(kwargs, match):
+    args = {"specs": ("beta_vae_b4",), "seeds": (0,), "budget": "smoke", **kwargs}
+    with pytest.raises(ValueError, match=match):
+        Grid(**args)
+
+
+def test_jobs_put_seeds_outermost():
+    assert [j.key for j in GRID.jobs()] == [("beta_vae_b1", 0), ("beta_vae_b4", 0), ("beta_vae_b1", 1),
+                                            ("beta_vae_b4", 1)]
+
+
+def test_a_results_file_of_another_grid_or_origin_is_refused_and_left_alone(tmp_path):
+    out = tmp_path / "r.csv"
+    Results(out, GRID).append({k: "" for k in FIELDS} | {"spec": "beta_vae_b1", "seed": 0})
+    before = out.read_bytes()
+    other = Grid(("beta_vae_b1",), (0, 1), "smoke", metrics=("mig", "factor_vae"))
+    with pytest.raises(ValueError, match=r"different grid \(specs: \['beta_vae_b1', 'beta_vae_b4'\] there"):
+        sweep(other, out, workers=1, progress=False)
+    stranger = tmp_path / "mine.csv"
+    stranger.write_text("a,b\n1,2\n")
+    with pytest.raises(ValueError, match="no grid record"):
+        sweep(GRID, stranger, workers=1, progress=False)
+    assert out.read_bytes() == before and stranger.read_text() == "a,b\n1,2\n"
+
+
+def test_an_unreachable_ray_address_is_refused_before_training(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]                       # closed again below: nothing listens there
+    with pytest.raises(ValueError, match=rf"no Ray cluster answers at '127.0.0.1:{port}'"):
+        sweep(GRID, tmp_path / "r.csv", ray_address=f"127.0.0.1:{port}", progress=False)
+    with pytest.raises(ValueError, match="is not HOST:PORT"):
+        check_address("localhost")
+    assert not (tmp_path / "r.csv").exists()
+
+
+def test_local_workers_run_the_grid_and_an_interrupted_sweep_resumes(tmp_path):
+    out = tmp_path / "r.csv"
+    first = sweep(Grid(GRID.specs, (0,), "smoke", metrics=GRID.metrics), tmp_path / "seed0.csv", workers=2,
+                  progress=False)
+    assert sorted(r["spec"] for r in first) == ["beta_vae_b1", "beta_vae_b4"]
+    # an interrupted sweep of the 2 x 2 grid: its file holds seed 0's rows only
+    shutil.copy(tmp_path / "seed0.csv", out)
+    (tmp_path / "r.csv.grid.json").write_text(json.dumps(GRID.record()))
+    before = out.read_text()
+    again = sweep(GRID, out, workers=2, progress=False)
+    assert sorted(r["seed"] for r in again) == [1, 1]                    # only the missing runs ran
+    rows = Results(out, GRID).rows()
+    assert out.read_text().startswith(before) and len(rows) == 4
+    assert {(r["spec"], r["seed"]) for r in rows} == {j.key for j in GRID.jobs()}
+    for r in rows:
+        assert r["steps"] == 20 and r["error"] == "" and 0 <= r["mig"] <= 1 and math.isnan(r["sap"])
+        assert json.loads(r["config"])["seed"] == r["seed"] and r["seconds"] > 0
+    assert sweep(GRID, out, workers=2, progress=False) == []             # nothing left to do
+
+
+def test_the_command_line_runs_summarises_and_refuses_cleanly(tmp_path, capsys):
+    out = str(tmp_path / "cli.csv")
+    args = ["beta_vae_b4", "--seeds", "0", "--budget", "smoke", "--metrics", "mig", "--out", out, "--workers", "1"]
+    assert sweep_main(args) == 0
+    assert sweep_main([*args, "--summary"]) == 0
+    assert "beta_vae_b4: 1 seeds; mig " in capsys.readouterr().out
+    assert sweep_main(["beta_vae_b4", "--seeds", "0", "1", "--budget", "smoke", "--metrics", "mig", "--out", out]) == 2
+    assert "different grid" in capsys.readouterr().err
+
+
+def test_a_ray_cluster_gives_the_same_rows_as_local_workers(tmp_path):
+    pytest.importorskip("ray", reason="Ray is not installed (pip install '.[ray]'); CI installs it")
+    ray_bin = os.path.join(os.path.dirname(sys.executable), "ray")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    start = [ray_bin, "start", "--head", "--node-ip-address=127.0.0.1", f"--port={port}", "--num-cpus=2",
+             "--include-dashboard=false", "--disable-usage-stats"]
+    subprocess.run(start, check=True, env=env, capture_output=True, timeout=180)
+    try:
+        grid = Grid(GRID.specs, (0,), "smoke", metrics=("mig",))
+        on_ray = sweep(grid, tmp_path / "ray.csv", ray_address=f"127.0.0.1:{port}", progress=False)
+        local = sweep(grid, tmp_path / "local.csv", workers=2, progress=False)
+    finally:
+        subprocess.run([ray_bin, "stop", "--force"], env=env, capture_output=True, timeout=120)
+    assert sorted(tuple(r[k] for k in SAME) for r in on_ray) == sorted(tuple(r[k] for k in SAME) for r in local)
+    assert len(Results(tmp_path / "ray.csv", grid).rows()) == 2
