@@ -192,6 +192,7 @@ class HealthMonitor:
         new = [Event(step, kind, f"step {step}: {kind}: {text}") for kind, text in self._soft() if kind not in known]
         for event in new:
             self.events.append(event)
-            if self.warn:
-                warnings.warn(event.message, TrainingHealthWarning, stacklevel=3)
+            if self.warn:  # attributed to the monitor, not to a line of code: the message says all there is
+                warnings.warn_explicit(event.message, TrainingHealthWarning, "training health", step,
+                                       module="advdis_lessons.health")
         return new

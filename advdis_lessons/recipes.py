@@ -153,3 +153,9 @@ for _suffix, _lam in (("", 10.0), ("_lam_low", 1.0), ("_lam_high", 100.0)):
 # both sides after 800 steps), so the codes were barely shaped; 10 keeps it in the game.
 for _prior in ("gaussian", "uniform"):
     CONFIGS[f"aae_{_prior}"] = _fast("aae", prior=_prior, d_lr=5e-4, adv_weight=10.0)
+
+
+# Lesson 09: the non-adversarial twins, at the fast recipe. beta-TCVAE with beta = 6 (Chen et al. 2018's dSprites value):
+# FactorVAE's TC penalty from the minibatch. WAE-MMD with a Gaussian prior: the AAE's prior matching by a kernel statistic.
+CONFIGS["beta_tcvae_b6"] = _fast("beta_tcvae", beta=6.0)
+CONFIGS["mmd_ae_gaussian"] = _fast("mmd_ae", prior="gaussian", mmd_weight=100.0)

@@ -44,7 +44,9 @@ LESSONS = [  # number, notebook (None: not written yet), title, what it teaches
      "read three ways, partial labels, attribute swaps scored against the renderer, the size–shape confound"),
     ("07", "07_adversarial_masking.ipynb", "adversarial masking",
      "censoring an attribute; training-time adversary vs a fresh post-hoc probe; the λ trade-off"),
-    ("08", None, "stability", "discriminator strength, learning-rate ratios, spectral norm, gradient penalty, seeds"),
+    ("08", "08_stability.ipynb", "stability",
+     "the two-player game and why gradient steps circle, a health monitor that names failures while training, "
+     "remedies (two time-scales, D steps, spectral norm, R1, warm-up, clipping) over 3 seeds, seeds against settings"),
     ("09", None, "capstone", "all methods, one budget, several seeds, one table"),
 ]
 LONG_RUNS = [name for name, cfg in CONFIGS.items() if name.endswith("_long")]

@@ -12,6 +12,7 @@ import torch
 from advdis_lessons.methods.aae import AAE
 from advdis_lessons.methods.factorvae import FactorVAE
 from advdis_lessons.methods.masking import MaskingAdversary
+from advdis_lessons.methods.nonadversarial import BetaTCVAE, MMDAutoencoder
 from advdis_lessons.methods.supervised import AdversarialVAE, SupervisedAdversary
 from advdis_lessons.methods.vae import VAE, AnnealedVAE, BetaVAE
 from advdis_lessons.training import Method
@@ -22,6 +23,7 @@ METHODS: dict[str, type[Method]] = {cls.name: cls for cls in (
     AAE,                              # lesson 05
     SupervisedAdversary,              # lesson 06
     MaskingAdversary,                 # lesson 07
+    BetaTCVAE, MMDAutoencoder,        # lesson 09: the non-adversarial twins of FactorVAE and the AAE
 )}
 
 
@@ -32,5 +34,5 @@ def build_method(name: str, model: torch.nn.Module, **params: Any) -> Method:
     return METHODS[name](model, **params)
 
 
-__all__ = ["AAE", "METHODS", "AdversarialVAE", "AnnealedVAE", "BetaVAE", "FactorVAE", "MaskingAdversary",
-           "SupervisedAdversary", "VAE", "build_method"]
+__all__ = ["AAE", "METHODS", "AdversarialVAE", "AnnealedVAE", "BetaTCVAE", "BetaVAE", "FactorVAE", "MMDAutoencoder",
+           "MaskingAdversary", "SupervisedAdversary", "VAE", "build_method"]

@@ -21,7 +21,7 @@ def game_paths(paths: Mapping[str, np.ndarray], field: Callable[[np.ndarray, np.
 
     Args:
         paths: title -> (steps + 1, 2) array of (theta, psi), e.g. from ``stability.game.play``.
-        field: (theta grid, psi grid) -> (d theta, d psi), drawn as arrows.
+        field: (theta grid, psi grid) -> (d theta, d psi), drawn as arrows of equal length (directions only).
         lim: half-width of each panel.
     """
     if not paths:
@@ -33,8 +33,10 @@ def game_paths(paths: Mapping[str, np.ndarray], field: Callable[[np.ndarray, np.
     grid = np.linspace(-lim, lim, 15)
     t, p = np.meshgrid(grid, grid)
     u, v = field(t, p)
+    norm = np.hypot(u, v)
+    u, v = u / np.where(norm > 0, norm, 1), v / np.where(norm > 0, norm, 1)   # directions only: the field saturates
     for ax, (title, path) in zip(flat, paths.items()):
-        ax.quiver(t, p, u, v, color="0.75", angles="xy")
+        ax.quiver(t, p, u, v, color="0.7", angles="xy", scale=30, width=0.004)
         inside = np.all(np.abs(path) <= 4 * lim, axis=1)
         ax.plot(path[inside, 0], path[inside, 1], color="C0", lw=1.2)
         ax.plot(*path[0], "o", color="C2", label="start")
