@@ -43,7 +43,13 @@ EXPLODE = 1e6
 
 
 class TrainingDiverged(RuntimeError):
-    """Raised when a loss turns non-finite, explodes or the KL runs away: better a clear stop than NaN plots."""
+    """Raised when a loss turns non-finite, explodes or the KL runs away: better a clear stop than NaN plots.
+
+    ``step`` is the step at which training stopped (None when raised without one)."""
+
+    def __init__(self, message: str, step: int | None = None):
+        super().__init__(message)
+        self.step = step
 
 
 class TrainingHealthWarning(UserWarning):
@@ -133,16 +139,17 @@ class HealthMonitor:
         healthy = ", ".join(f"{k}={v:.4g}" for k, v in self.last_ok.items()) or "none (first step)"
         bad = [k for k, v in scalars.items() if not math.isfinite(v)]
         if bad:
-            raise TrainingDiverged(f"step {step}: {', '.join(bad)} became non-finite; last healthy values: {healthy}")
+            raise TrainingDiverged(f"step {step}: {', '.join(bad)} became non-finite; last healthy values: {healthy}",
+                                   step)
         big = [f"{k}={v:.3g}" for k, v in scalars.items() if abs(v) > self.explode]
         if big:
             raise TrainingDiverged(f"step {step}: exploding values {', '.join(big)} (|value| > {self.explode:g}); "
-                                   f"a learning rate is probably far too high; last healthy values: {healthy}")
+                                   f"a learning rate is probably far too high; last healthy values: {healthy}", step)
         if self.max_kl is not None and scalars.get("kl", 0.0) > self.max_kl:
             raise TrainingDiverged(
                 f"step {step}: KL = {scalars['kl']:.1f} nats exceeds max_kl = {self.max_kl}; the posterior is "
                 f"running away (lower the learning rate or raise max_kl); last healthy KL = "
-                f"{self.last_ok.get('kl', math.nan):.1f}")
+                f"{self.last_ok.get('kl', math.nan):.1f}", step)
 
     # ------------------------------------------------------------------------------------------ soft
     def _mean(self, key: str) -> float:

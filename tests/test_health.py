@@ -75,8 +75,9 @@ def test_soft_rules_wait_for_the_warm_up():
 def test_hard_failures_raise_with_the_last_healthy_values():
     monitor = HealthMonitor()
     monitor.check(0, {"loss": 3.0, "kl": 2.0})
-    with pytest.raises(TrainingDiverged, match=r"step 1: loss became non-finite; last healthy values: loss=3"):
+    with pytest.raises(TrainingDiverged, match=r"step 1: loss became non-finite; last healthy values: loss=3") as err:
         monitor.check(1, {"loss": math.inf, "kl": 2.0})
+    assert err.value.step == 1
     with pytest.raises(TrainingDiverged, match=r"step 1: exploding values d_loss=2e\+22 .*learning rate"):
         monitor.check(1, {"loss": 3.0, "d_loss": 2e22})
     with pytest.raises(TrainingDiverged, match=r"step 1: KL = 50.0 nats exceeds max_kl = 45"):

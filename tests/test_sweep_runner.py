@@ -114,3 +114,11 @@ def test_a_ray_cluster_gives_the_same_rows_as_local_workers(tmp_path):
     local = sweep(grid, tmp_path / "local.csv", workers=1, progress=False)
     assert sorted(tuple(r[k] for k in SAME) for r in on_ray) == sorted(tuple(r[k] for k in SAME) for r in local)
     assert len(Results(tmp_path / "ray.csv", grid).rows()) == 2
+
+
+def test_a_diverged_run_gets_a_row_that_says_why():
+    from advdis_lessons.sweep import Job, run_job
+
+    row = run_job(Job("factor_vae_g35:d_lr=1000", 0, "smoke", metrics=("mig",)))
+    assert set(row) == set(FIELDS) and row["steps"] == 1 and "exploding values" in row["error"]
+    assert math.isnan(row["mig"]) and math.isnan(row["recon"])

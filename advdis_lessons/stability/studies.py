@@ -98,8 +98,7 @@ def run(spec: str, seed: int = 0, budget: str | None = None, progress: bool = Tr
     try:
         method, info = checkpoints.train(cfg, budget=budget, progress=progress, history=history)
     except TrainingDiverged as err:
-        diverged = str(err)
-        stopped_at = int(str(err).split(":")[0].removeprefix("step "))
+        diverged, stopped_at = str(err), err.step
     events = [f"{e['step']}:{e['kind']}" for e in history.events]
     row: dict = {"spec": spec, "seed": seed, "budget": budget, "steps": int(cfg["steps"][budget]),
                  "stopped_at": stopped_at if stopped_at is not None else "",

@@ -56,7 +56,7 @@ def run_job(job: Job) -> dict:
         else:
             method, steps = _train_for_minutes(cfg, job.minutes)
     except TrainingDiverged as err:
-        row.update({"steps": int(str(err).split(":")[0].removeprefix("step ")), "seconds": round(time.perf_counter() - t0, 1),
+        row.update({"steps": err.step, "seconds": round(time.perf_counter() - t0, 1),
                     "error": str(err), "recon": math.nan, "kl": math.nan, "shape_fidelity": math.nan,
                     **{m: math.nan for m in METRICS}})
         return row
