@@ -39,7 +39,7 @@ class Study:
 STUDIES: dict[str, Study] = {
     "slow discriminator": Study(
         failing="factor_vae_g35:d_lr=1e-4", signature="KL runaway",
-        remedies={"two time-scales (d_lr 5e-4)": "factor_vae_g35",
+        remedies={"D at the VAE's rate (d_lr 5e-4)": "factor_vae_g35",
                   "5 D steps per step": "factor_vae_g35:d_lr=1e-4,d_steps_per_step=5"},
         what="FactorVAE whose discriminator learns at 1e-4 against the VAE's 5e-4"),
     "discriminator wins": Study(
