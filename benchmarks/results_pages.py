@@ -2,7 +2,8 @@
 
 * ``data/README.md``: the shipped checkpoints, every number from their sidecars (``shipped_table.py``).
 * the ``<!-- generated: NAME -->`` blocks of ``README.md`` (the lessons with their render times, from the
-  notebooks' metadata) and ``docs/RESULTS.md`` (the long runs, from ``data/runs/*.csv`` and their saved states).
+  notebooks' metadata) and ``docs/RESULTS.md`` (the long runs, from ``data/runs/*.csv`` and their saved states;
+  lesson 08's failures and remedies, from ``benchmarks/results/stability/*.csv``).
 
 Prose around the blocks is written by hand; the numbers inside them only by this script.
 """
@@ -21,6 +22,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import shipped_table  # noqa: E402  (benchmarks/shipped_table.py)
 
 from advdis_lessons.recipes import CONFIGS  # noqa: E402
+from advdis_lessons.stability import studies  # noqa: E402
 from advdis_lessons.tools import run_log  # noqa: E402
 
 LESSONS = [  # number, notebook (None: not written yet), title, what it teaches
@@ -120,6 +122,41 @@ def data_readme() -> str:
     ])
 
 
+def _median_range(values: list[float], digits: int) -> str:
+    values = sorted(v for v in values if math.isfinite(v))
+    if not values:
+        return "–"
+    mid = len(values) // 2
+    median = values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+    return f"{median:.{digits}f} ({values[0]:.{digits}f}–{values[-1]:.{digits}f})"
+
+
+def stability_block() -> str:
+    """Lesson 08's failures and remedies: per budget, how often the monitor said the signature, MIG, recon, KL."""
+    out = []
+    for budget in ("lesson", "full"):
+        rows = studies.read_rows(budget)
+        if not rows:
+            out.append(f"At the `{budget}` budget: not measured yet (`python benchmarks/stability.py --budget {budget}`).")
+            continue
+        out += [f"At the `{budget}` budget (`python benchmarks/stability.py --budget {budget} --seeds 0 1 2`):", "",
+                "| failure | setting | seeds | said the signature | also said | MIG | recon (nats) | KL (nats) |",
+                "|---|---|---|---|---|---|---|---|"]
+        for name, study in studies.STUDIES.items():
+            for label, spec in {"failing": study.failing, **study.remedies}.items():
+                runs = [r for r in rows if r["spec"] == spec]
+                kinds = [[e.split(":", 1)[1] for e in r["events"].split(";") if e] for r in runs]
+                said = sum(study.signature in k for k in kinds)
+                others = sorted({k for ks in kinds for k in ks} - {study.signature})
+                also = ", ".join(f"{k} ({sum(k in ks for ks in kinds)})" for k in others) or "–"
+                kl = "–" if spec.startswith("aae") else _median_range([r["kl"] for r in runs], 1)
+                out.append(f"| {name} ({study.signature}) | {label}: `{spec}` | {len(runs)} | {said} of {len(runs)} | "
+                           f"{also} | {_median_range([r['mig'] for r in runs], 3)} | "
+                           f"{_median_range([r['recon'] for r in runs], 1)} | {kl} |")
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
 def fill(text: str, name: str, content: str) -> str:
     """Replace the body of ``<!-- generated: name -->`` ... ``<!-- end generated -->`` in ``text``."""
     pattern = re.compile(rf"(<!-- generated: {re.escape(name)} -->\n)(.*?)(<!-- end generated -->)", re.S)
@@ -132,6 +169,7 @@ def pages() -> dict[Path, str]:
     """Every page this script owns, as it should read now."""
     readme = fill((ROOT / "README.md").read_text(), "lessons", lessons_table())
     results = fill((ROOT / "docs" / "RESULTS.md").read_text(), "long-runs", long_runs_block())
+    results = fill(results, "stability", stability_block())
     return {ROOT / "data" / "README.md": data_readme(), ROOT / "README.md": readme,
             ROOT / "docs" / "RESULTS.md": results}
 
