@@ -47,6 +47,14 @@ class History:
         finite = self[key][np.isfinite(self[key])]
         return float(finite[-1]) if len(finite) else math.nan
 
+    def tail_mean(self, key: str, n: int) -> float:
+        """Mean of the finite values of ``key`` over the last ``n`` steps (NaN when there are none or no such key)."""
+        if key not in self._values:
+            return math.nan
+        values = self[key][-n:]
+        values = values[np.isfinite(values)]
+        return float(values.mean()) if len(values) else math.nan
+
     def smoothed(self, key: str, window: int = 50) -> np.ndarray:
         """Running mean over the last ``window`` steps (NaN-aware), for readable curves."""
         values = self[key]

@@ -19,7 +19,7 @@ from advdis_lessons.health import HealthMonitor, TrainingDiverged
 from advdis_lessons.history import History
 
 PRECISIONS = ("fp32", "bf16")
-__all__ = ["PRECISIONS", "Method", "TrainingDiverged", "adam", "fit", "optimizer_step"]
+__all__ = ["PRECISIONS", "Method", "TrainingDiverged", "adam", "fit", "optimizer_step", "repeat_update"]
 
 
 class Method:
@@ -72,6 +72,18 @@ def optimizer_step(optimizers: torch.optim.Optimizer | Sequence[torch.optim.Opti
         torch.nn.utils.clip_grad_norm_(params, clip)
     for opt in opts:
         opt.step()
+
+
+def repeat_update(n: int, update: Callable[[], dict[str, float]]) -> dict[str, float]:
+    """Call ``update`` (one player's update, returning its scalars) ``n`` times; return the first call's scalars.
+
+    Several discriminator or adversary updates per encoder update (lesson 08) report what the player looked like
+    before the first of them, the state the other player's last update faced.
+    """
+    first = update()
+    for _ in range(n - 1):
+        update()
+    return first
 
 
 def _autocast(precision: str, device: torch.device) -> contextlib.AbstractContextManager:

@@ -16,7 +16,7 @@ from advdis_lessons.losses.elbo import bernoulli_reconstruction, gaussian_kl, re
 from advdis_lessons.losses.stability import check_remedies, r1_penalty
 from advdis_lessons.metrics.mmd import mmd
 from advdis_lessons.models.priors import PriorDiscriminator, make_prior
-from advdis_lessons.training import Method, adam, optimizer_step
+from advdis_lessons.training import Method, adam, optimizer_step, repeat_update
 
 MMD_POINTS = 128
 """The per-step MMD uses at most this many codes and prior draws (about 3 ms; a 64-image step takes ~150 ms)."""
@@ -170,21 +170,21 @@ class AAE(Method):
     def discriminator_step(self, codes: torch.Tensor, prior: torch.Tensor) -> dict[str, float]:
         """Phase 2: ``d_steps_per_step`` updates of D only (fresh prior samples after the first); returns
         d_loss, d_acc, d_acc_prior, d_acc_codes, d_prior, d_codes and [r1] from before the first update."""
-        out: dict[str, float] = {}
-        for i in range(self.d_steps):
-            t = self.discriminator_terms(codes, prior if i == 0 else self.prior_sample(len(prior)))
+        draws = iter([prior, *(self.prior_sample(len(prior)) for _ in range(self.d_steps - 1))])
+
+        def update() -> dict[str, float]:
+            t = self.discriminator_terms(codes, next(draws))
             optimizer_step(self.optimizers["discriminator"], t["loss"], clip=self.clip)
-            if i == 0:
-                with torch.no_grad():
-                    p_prior = torch.sigmoid(t["logits_prior"].float())
-                    p_codes = torch.sigmoid(t["logits_codes"].float())
-                acc_prior, acc_codes = (p_prior > 0.5).float().mean().item(), (p_codes <= 0.5).float().mean().item()
-                out = {"d_loss": t["loss"].item(), "d_acc": 0.5 * (acc_prior + acc_codes),
-                       "d_acc_prior": acc_prior, "d_acc_codes": acc_codes,
-                       "d_prior": p_prior.mean().item(), "d_codes": p_codes.mean().item()}
-                if "r1" in t:
-                    out["r1"] = t["r1"].item()
-        return out
+            with torch.no_grad():
+                p_prior = torch.sigmoid(t["logits_prior"].float())
+                p_codes = torch.sigmoid(t["logits_codes"].float())
+            acc_prior, acc_codes = (p_prior > 0.5).float().mean().item(), (p_codes <= 0.5).float().mean().item()
+            out = {"d_loss": t["loss"].item(), "d_acc": 0.5 * (acc_prior + acc_codes),
+                   "d_acc_prior": acc_prior, "d_acc_codes": acc_codes,
+                   "d_prior": p_prior.mean().item(), "d_codes": p_codes.mean().item()}
+            return {**out, "r1": t["r1"].item()} if "r1" in t else out
+
+        return repeat_update(self.d_steps, update)
 
     def encoder_step(self, z: torch.Tensor) -> dict[str, float]:
         """Phase 3: the encoder minimises adv_weight * -log D(z) through ``z``'s graph; D is frozen."""

@@ -10,7 +10,7 @@ from advdis_lessons.losses.elbo import elbo_scalars, elbo_terms, reparameterize
 from advdis_lessons.losses.stability import check_remedies, r1_penalty
 from advdis_lessons.losses.tc import capacity_schedule, permute_dims
 from advdis_lessons.models.adversaries import TCDiscriminator, discriminator_cross_entropy
-from advdis_lessons.training import Method, adam, optimizer_step
+from advdis_lessons.training import Method, adam, optimizer_step, repeat_update
 
 
 class FactorVAE(Method):
@@ -130,20 +130,18 @@ class FactorVAE(Method):
     def discriminator_step(self, z_real: torch.Tensor, z_perm_source: torch.Tensor) -> dict[str, float]:
         """``d_steps_per_step`` discriminator updates; returns d_loss, d_acc, d_real and d_perm (mean P(real) on
         each set) and, with a penalty, r1, all as they were before the first update."""
-        out: dict[str, float] = {}
-        for i in range(self.d_steps):
+        def update() -> dict[str, float]:
             t = self.discriminator_terms(z_real, z_perm_source)
             optimizer_step(self.optimizers["discriminator"], t["loss"], clip=self.clip)
-            if i == 0:
-                with torch.no_grad():
-                    p_real = torch.softmax(t["logits_real"].float(), 1)[:, 0]
-                    p_perm = torch.softmax(t["logits_perm"].float(), 1)[:, 0]
-                    correct = (p_real > 0.5).sum() + (p_perm <= 0.5).sum()
-                out = {"d_loss": t["loss"].item(), "d_acc": correct.item() / (len(p_real) + len(p_perm)),
-                       "d_real": p_real.mean().item(), "d_perm": p_perm.mean().item()}
-                if "r1" in t:
-                    out["r1"] = t["r1"].item()
-        return out
+            with torch.no_grad():
+                p_real = torch.softmax(t["logits_real"].float(), 1)[:, 0]
+                p_perm = torch.softmax(t["logits_perm"].float(), 1)[:, 0]
+                correct = (p_real > 0.5).sum() + (p_perm <= 0.5).sum()
+            out = {"d_loss": t["loss"].item(), "d_acc": correct.item() / (len(p_real) + len(p_perm)),
+                   "d_real": p_real.mean().item(), "d_perm": p_perm.mean().item()}
+            return {**out, "r1": t["r1"].item()} if "r1" in t else out
+
+        return repeat_update(self.d_steps, update)
 
     def step(self, batch: tuple[torch.Tensor, ...]) -> dict[str, float]:
         x1, x2 = self.split(batch[0])

@@ -45,7 +45,7 @@ from advdis_lessons.losses.tc import capacity_schedule
 from advdis_lessons.metrics.swaps import pixel_iou, swap_iou, swap_latents, swap_targets
 from advdis_lessons.models.adversaries import AttributeAdversary, check_dims
 from advdis_lessons.models.adversary_pool import AdversaryPool, reset_in_turn
-from advdis_lessons.training import Method, adam, optimizer_step
+from advdis_lessons.training import Method, adam, optimizer_step, repeat_update
 
 __all__ = ["STYLES", "AdversarialVAE", "SupervisedAdversary", "encoder_adversarial_term", "flipped_labels",
            "labelled_mask", "pixel_iou", "swap_iou", "swap_latents", "swap_targets"]
@@ -133,15 +133,15 @@ class AdversarialVAE(Method):
     def adversary_step(self, codes: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
         """``d_steps_per_step`` adversary updates on ``codes.detach()``; adv_loss/adv_acc before the first."""
         codes, y = codes.detach(), self.adversary_labels(y)
-        opt = self.optimizers["adversary"]
-        out: dict[str, float] = {}
-        for i in range(self.d_steps):
+
+        def update() -> dict[str, float]:
             logits = self.adversary(codes)
             loss = F.cross_entropy(logits.float(), y)
-            if i == 0:
-                out = {"adv_loss": loss.item(), "adv_acc": (logits.argmax(1) == y).float().mean().item()}
-            optimizer_step(opt, loss)
-        return out
+            out = {"adv_loss": loss.item(), "adv_acc": (logits.argmax(1) == y).float().mean().item()}
+            optimizer_step(self.optimizers["adversary"], loss)
+            return out
+
+        return repeat_update(self.d_steps, update)
 
     def kl_term(self, terms: dict[str, torch.Tensor], mu: torch.Tensor, logvar: torch.Tensor, z: torch.Tensor,
                 y: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

@@ -7,7 +7,6 @@ carrier: when it is low, the code lacks information, not alignment.
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -28,21 +27,13 @@ FIELDS = ("recon", "kl", "active_units", "tc_gauss", "tc_disc", "d_acc", "mig", 
 """The keys :func:`measure` returns, in CSV column order."""
 
 
-def _tail(history: History | None, key: str, n: int = 50) -> float:
-    if history is None or key not in history:
-        return math.nan
-    values = history[key][-n:]
-    values = values[np.isfinite(values)]
-    return float(values.mean()) if len(values) else math.nan
-
-
 def measure(method: Method, data: Any, history: History | None = None, seed: int = 0) -> dict[str, float]:
     """Measure ``method.model`` on fresh images (the training stream is not touched); see :data:`FIELDS`.
 
     ``tc_disc`` and ``d_acc`` are the discriminator's own estimate and accuracy over the last 50 recorded
     steps of ``history`` (NaN for methods without one). The model is left in training mode.
     """
-    model = method.model
+    model, history = method.model, history if history is not None else History()
     out = heldout_terms(model)
     codes, factors = sample_codes(data, model.embed, 5000, np.random.default_rng(seed))
     used = codes[:, codes.std(0) > 1e-3]
@@ -53,8 +44,8 @@ def measure(method: Method, data: Any, history: History | None = None, seed: int
     top_two = -np.sort(-mi, axis=0)[:2]
     gaps = (top_two[0] - top_two[1]) / entropies
     row = {"recon": out["recon"], "kl": out["kl"], "active_units": out["active_units"],
-           "tc_gauss": round(tc_gauss, 3), "tc_disc": round(_tail(history, "tc"), 3),
-           "d_acc": round(_tail(history, "d_acc"), 3), "mig": round(mig_from_mi(mi, entropies), 4),
+           "tc_gauss": round(tc_gauss, 3), "tc_disc": round(history.tail_mean("tc", 50), 3),
+           "d_acc": round(history.tail_mean("d_acc", 50), 3), "mig": round(mig_from_mi(mi, entropies), 4),
            "mig_ceiling": round(float(np.mean(top_two[0] / entropies)), 4),
            **{f"gap_{f}": round(float(g), 4) for f, g in zip(FACTOR_NAMES, gaps)},
            "factor_vae": round(score, 4),

@@ -75,14 +75,6 @@ def specs() -> list[str]:
     return out
 
 
-def _tail(history: History, key: str, n: int = 200) -> float:
-    if key not in history:
-        return math.nan
-    values = history[key][-n:]
-    values = values[np.isfinite(values)]
-    return round(float(values.mean()), 4) if len(values) else math.nan
-
-
 def run(spec: str, seed: int = 0, budget: str | None = None, progress: bool = True) -> tuple[dict, History]:
     """Train ``spec`` at ``budget`` with ``seed``; returns (summary row, history) as in :data:`SUMMARY_FIELDS`.
 
@@ -111,7 +103,7 @@ def run(spec: str, seed: int = 0, budget: str | None = None, progress: bool = Tr
         scores = evaluate(DSprites(), method.model.embed, preset="fast", seed=0, only=("mig",))
         row.update({"recon": held["recon"], "kl": held["kl"], "mig": round(scores["mig"], 4)})
     row["events"] = ";".join(events)
-    row.update({f"last_{k}": _tail(history, k) for k in SIGNALS})
+    row.update({f"last_{k}": round(history.tail_mean(k, 200), 4) for k in SIGNALS})
     return row, history
 
 

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 from advdis_lessons import config
-from advdis_lessons.metrics.evaluate import PRESETS
 from advdis_lessons.recipes import variant
 
 METRICS = ("beta_vae", "factor_vae", "active_dims", "mig", "dci_disentanglement", "dci_completeness",
@@ -41,7 +40,6 @@ class Grid:
     budget: str = "lesson"
     minutes: float | None = None
     metrics: tuple[str, ...] = METRICS
-    preset: str = field(default="fast", init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "specs", tuple(self.specs))
@@ -66,7 +64,6 @@ class Grid:
         unknown = [m for m in self.metrics if m not in METRICS]
         if unknown or not self.metrics:
             raise ValueError(f"metrics {unknown or 'none'} not allowed; choose from {', '.join(METRICS)}")
-        assert self.preset in PRESETS
         for spec in self.specs:
             try:
                 cfg = variant(spec)

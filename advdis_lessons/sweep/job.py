@@ -34,7 +34,7 @@ def _train_for_minutes(cfg: dict, minutes: float) -> tuple[object, int]:
     stream = iter(DSprites().batches(batch_size=int(cfg.get("batch_size", 64)), seed=int(cfg["seed"])))
     monitor, steps, deadline = HealthMonitor(), 0, time.perf_counter() + 60 * minutes
     while time.perf_counter() < deadline:
-        fit(method, stream, CHUNK, batch_size=int(cfg.get("batch_size", 64)), progress=False, monitor=monitor)
+        fit(method, stream, CHUNK, progress=False, monitor=monitor)
         steps += CHUNK
     method.train(False)
     return method, steps
