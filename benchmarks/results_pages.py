@@ -23,6 +23,7 @@ import shipped_table  # noqa: E402  (benchmarks/shipped_table.py)
 
 from advdis_lessons.recipes import CONFIGS  # noqa: E402
 from advdis_lessons.stability import studies  # noqa: E402
+from advdis_lessons.stats import median_range  # noqa: E402
 from advdis_lessons.tools import run_log  # noqa: E402
 
 LESSONS = [  # number, notebook (None: not written yet), title, what it teaches
@@ -122,15 +123,6 @@ def data_readme() -> str:
     ])
 
 
-def _median_range(values: list[float], digits: int) -> str:
-    values = sorted(v for v in values if math.isfinite(v))
-    if not values:
-        return "–"
-    mid = len(values) // 2
-    median = values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
-    return f"{median:.{digits}f} ({values[0]:.{digits}f}–{values[-1]:.{digits}f})"
-
-
 def stability_block() -> str:
     """Lesson 08's failures and remedies: per budget, how often the monitor said the signature, MIG, recon, KL."""
     out = []
@@ -149,10 +141,10 @@ def stability_block() -> str:
                 said = sum(study.signature in k for k in kinds)
                 others = sorted({k for ks in kinds for k in ks} - {study.signature})
                 also = ", ".join(f"{k} ({sum(k in ks for ks in kinds)})" for k in others) or "–"
-                kl = "–" if spec.startswith("aae") else _median_range([r["kl"] for r in runs], 1)
+                kl = "–" if spec.startswith("aae") else median_range([r["kl"] for r in runs], 1)
                 out.append(f"| {name} ({study.signature}) | {label}: `{spec}` | {len(runs)} | {said} of {len(runs)} | "
-                           f"{also} | {_median_range([r['mig'] for r in runs], 3)} | "
-                           f"{_median_range([r['recon'] for r in runs], 1)} | {kl} |")
+                           f"{also} | {median_range([r['mig'] for r in runs], 3)} | "
+                           f"{median_range([r['recon'] for r in runs], 1)} | {kl} |")
         out.append("")
     return "\n".join(out).rstrip()
 

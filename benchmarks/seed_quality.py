@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import statistics
 from pathlib import Path
 
 from results_csv import append_row  # benchmarks/results_csv.py
@@ -20,6 +19,7 @@ from advdis_lessons import checkpoints, config
 from advdis_lessons.data import DSprites
 from advdis_lessons.metrics import evaluate, heldout_terms
 from advdis_lessons.recipes import get_config
+from advdis_lessons.stats import median_range
 
 RESULTS = Path(__file__).parent / "results" / "seed_quality.csv"
 FIELDS = ["recipe", "seed", "steps", "wall_time_s", "recon", "kl", "mig", "factor_vae"]
@@ -42,10 +42,7 @@ def summary() -> None:
         side = checkpoints.read_sidecar(checkpoints.DATA_DIR / f"{recipe}.pt")
         runs = [{k: float(side["metrics"][k]) for k in ("mig", "factor_vae", "recon")}]
         runs += [{k: float(r[k]) for k in ("mig", "factor_vae", "recon")} for r in rows if r["recipe"] == recipe]
-        parts = []
-        for key in ("mig", "factor_vae", "recon"):
-            vals = [r[key] for r in runs]
-            parts.append(f"{key} median {statistics.median(vals):.3f} (range {min(vals):.3f}-{max(vals):.3f})")
+        parts = [f"{key} {median_range(r[key] for r in runs)}" for key in ("mig", "factor_vae", "recon")]
         print(f"{recipe}: {len(runs)} seeds; " + "; ".join(parts))
 
 

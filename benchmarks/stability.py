@@ -12,12 +12,12 @@ skipped, so an interrupted run resumes where it stopped. ``--summary`` prints th
 from __future__ import annotations
 
 import argparse
-import statistics
 
 from results_csv import append_row, write_rows  # benchmarks/results_csv.py
 
 from advdis_lessons import config
 from advdis_lessons.stability import studies
+from advdis_lessons.stats import finite, median_range
 
 RESULTS = studies.RESULTS_DIR
 
@@ -27,10 +27,8 @@ def summary(budget: str) -> None:
     for spec in dict.fromkeys(r["spec"] for r in rows):
         mine = [r for r in rows if r["spec"] == spec]
         parts = [f"{len(mine)} seeds"]
-        for key in ("mig", "recon", "kl", "last_d_acc", "last_kl", "last_active"):
-            vals = [r[key] for r in mine if r[key] == r[key]]
-            if vals:
-                parts.append(f"{key} {statistics.median(vals):.3f} ({min(vals):.3f}-{max(vals):.3f})")
+        parts += [f"{key} {median_range(r[key] for r in mine)}"
+                  for key in ("mig", "recon", "kl", "last_d_acc", "last_kl", "last_active") if finite(r[key] for r in mine)]
         kinds = sorted({e.split(":", 1)[1] for r in mine for e in r["events"].split(";") if e})
         print(f"{spec}: " + "; ".join(parts) + f"; said: {', '.join(kinds) or 'nothing'}")
 

@@ -44,6 +44,7 @@ from advdis_lessons.data import FACTOR_NAMES, DSprites
 from advdis_lessons.metrics import factor_entropies, heldout_terms, mutual_info_matrix, sample_codes
 from advdis_lessons.metrics.split_quality import leak, supervised_quality, training_tail
 from advdis_lessons.recipes import variant
+from advdis_lessons.stats import median_range
 
 RESULTS = Path(__file__).parent / "results" / "supervised_quality.csv"
 FIELDS = ["spec", "seed", "steps", "train_s", "recon", "adv_end", "cls_end", "u_mlp", "s_mlp", "chance",
@@ -115,8 +116,7 @@ def summarize(specs: list[str], steps: int | None = None, path: Path = RESULTS) 
         runs = [latest[k] for k in sorted(latest, key=int)]
 
         def stat(key: str) -> str:
-            v = np.array([float(r[key]) for r in runs if r.get(key) not in (None, "", "nan")])
-            return f"{key} {np.median(v):.4f} ({v.min():.4f}-{v.max():.4f})" if len(v) else f"{key} -"
+            return f"{key} {median_range((float(r[key]) for r in runs if r.get(key) not in (None, '')), 4)}"
 
         met = sum(r["target_met"] == "True" for r in runs)
         stats = ", ".join(stat(k) for k in ("swap", "u_mlp", "u_mlp_sample", "recon"))

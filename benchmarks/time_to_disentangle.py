@@ -32,6 +32,7 @@ from advdis_lessons import checkpoints, config
 from advdis_lessons.data import FACTOR_NAMES, DSprites
 from advdis_lessons.metrics import run_metrics
 from advdis_lessons.recipes import variant
+from advdis_lessons.stats import median_range
 from advdis_lessons.training import fit
 
 FIELDS = ["recipe", "seed", "step", "train_s", "eval_s", "recon", "kl", "active_units", "tc_gauss", "tc_disc",
@@ -140,7 +141,7 @@ def summarize(folder: Path, baseline: str | None = None, target: float = 0.30) -
         ratio = f"{base / t:.2f}× faster" if math.isfinite(t) and math.isfinite(base) else "—"
         lines.append(f"| {spec} | {','.join(rows[0]['seed'] for rows in seeds)} | {med('train_s', spec) / 60:.1f} | "
                      f"{med('step', spec):.0f} | {med('recon', spec):.1f} | {med('kl', spec):.1f} | "
-                     f"{statistics.median(migs):.3f} ({min(migs):.3f}–{max(migs):.3f}) | {med('factor_vae', spec):.2f} | "
+                     f"{median_range(migs)} | {med('factor_vae', spec):.2f} | "
                      f"{t / 60:.1f} |".replace("| inf |", "| not reached |") + f" {ratio} |")
     return "\n".join(lines)
 

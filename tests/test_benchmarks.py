@@ -153,6 +153,6 @@ def test_supervised_quality_summary_keeps_the_newest_row_per_seed(tmp_path):
         sq.append_row(path, sq.FIELDS, row)
     line = sq.summarize(["supervised_flip"], path=path)[0]
     assert "seeds 0 1 at 15000 steps; target met by 1/2" in line
-    assert "swap 0.7000 (0.6900-0.7100)" in line and "u_mlp 0.3650 (0.3600-0.3700)" in line
-    assert "u_mlp_sample -" in line
+    assert "swap 0.7000 (0.6900–0.7100)" in line and "u_mlp 0.3650 (0.3600–0.3700)" in line
+    assert "u_mlp_sample –" in line
     assert "no rows at 15000 steps" in sq.summarize(["supervised_grl"], path=path)[0]

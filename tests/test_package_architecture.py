@@ -6,7 +6,7 @@ import advdis_lessons
 
 ROOT = Path(advdis_lessons.__file__).parent
 LAYERS = [
-    {"config", "history", "atomic", "recipes"},       # settings and plain data
+    {"config", "history", "atomic", "recipes", "stats"},  # settings, plain data, summaries of runs
     {"data"},                                         # the renderer and data set
     {"models"},                                       # networks
     {"losses"},                                       # loss terms and estimators

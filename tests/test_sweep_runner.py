@@ -55,6 +55,16 @@ def test_a_results_file_of_another_grid_or_origin_is_refused_and_left_alone(tmp_
     assert out.read_bytes() == before and stranger.read_text() == "a,b\n1,2\n"
 
 
+def test_a_finished_sweep_is_read_with_the_grid_recorded_beside_it(tmp_path):
+    out = tmp_path / "r.csv"
+    Results(out, GRID).append({k: "" for k in FIELDS} | {"spec": "beta_vae_b1", "seed": 1, "mig": 0.25})
+    read = Results.read(out)
+    assert read.grid == GRID
+    assert [(r["spec"], r["seed"], r["mig"]) for r in read.rows()] == [("beta_vae_b1", 1, 0.25)]
+    with pytest.raises(FileNotFoundError, match="no sweep results at"):
+        Results.read(tmp_path / "none.csv")
+
+
 def test_an_unreachable_ray_address_is_refused_before_training(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -114,6 +124,20 @@ def test_a_ray_cluster_gives_the_same_rows_as_local_workers(tmp_path):
     local = sweep(grid, tmp_path / "local.csv", workers=1, progress=False)
     assert sorted(tuple(r[k] for k in SAME) for r in on_ray) == sorted(tuple(r[k] for k in SAME) for r in local)
     assert len(Results(tmp_path / "ray.csv", grid).rows()) == 2
+
+
+def test_every_column_of_a_results_file_is_computed_by_the_evaluator_groups_it_names():
+    import torch
+
+    from advdis_lessons.data import DSprites
+    from advdis_lessons.metrics.evaluate import GROUPS, evaluate
+    from advdis_lessons.sweep.grid import METRICS, metric_groups
+
+    assert set(metric_groups(METRICS)) <= set(GROUPS)
+    proj = torch.randn(64 * 64, 4, generator=torch.Generator().manual_seed(0))
+    scores = evaluate(DSprites(), lambda x: x.flatten(1) @ proj, preset="smoke", seed=0, only=metric_groups(METRICS))
+    assert set(METRICS) <= set(scores), sorted(set(METRICS) - set(scores))
+    assert metric_groups(("dci_completeness", "mig", "dci_disentanglement")) == ("dci", "mig")
 
 
 def test_a_diverged_run_gets_a_row_that_says_why():

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 
+from advdis_lessons.stats import finite, median_range
 from advdis_lessons.sweep.grid import METRICS, Grid
 from advdis_lessons.sweep.results import Results
 from advdis_lessons.sweep.runner import sweep
@@ -23,10 +23,7 @@ def summarize(rows: list[dict], keys=SUMMARY_KEYS) -> list[str]:
     for spec in dict.fromkeys(r["spec"] for r in rows):
         mine = [r for r in rows if r["spec"] == spec]
         parts = [f"{len(mine)} seeds"]
-        for key in keys:
-            vals = [r[key] for r in mine if r[key] == r[key]]
-            if vals:
-                parts.append(f"{key} {statistics.median(vals):.3f} ({min(vals):.3f}-{max(vals):.3f})")
+        parts += [f"{key} {median_range(r[key] for r in mine)}" for key in keys if finite(r[key] for r in mine)]
         lines.append(f"{spec}: " + "; ".join(parts))
     return lines
 

@@ -11,6 +11,15 @@ METRICS = ("beta_vae", "factor_vae", "active_dims", "mig", "dci_disentanglement"
            "dci_informativeness", "sap", "modularity", "explicitness")
 """Every metric of :func:`~advdis_lessons.metrics.evaluate.evaluate`, in the results file's column order."""
 
+GROUP_OF = {"active_dims": "factor_vae", "dci_disentanglement": "dci", "dci_completeness": "dci",
+            "dci_informativeness": "dci"}
+"""The evaluator group (``evaluate(only=...)``) that computes each column; a column not named here is its own group."""
+
+
+def metric_groups(metrics: tuple[str, ...]) -> tuple[str, ...]:
+    """The evaluator groups that compute ``metrics``, in the order first needed."""
+    return tuple(dict.fromkeys(GROUP_OF.get(m, m) for m in metrics))
+
 
 @dataclass(frozen=True)
 class Job:

@@ -17,7 +17,7 @@ from advdis_lessons.metrics.evaluate import evaluate
 from advdis_lessons.metrics.heldout import heldout_terms
 from advdis_lessons.metrics.shape_fidelity import reconstruction_shape_accuracy
 from advdis_lessons.recipes import variant
-from advdis_lessons.sweep.grid import METRICS, Job
+from advdis_lessons.sweep.grid import METRICS, Job, metric_groups
 from advdis_lessons.training import fit
 
 FIELDS = ("spec", "seed", "budget", "minutes", "steps", "seconds", "device", "host", "recon", "kl", *METRICS,
@@ -63,7 +63,7 @@ def run_job(job: Job) -> dict:
     row.update({"steps": steps, "seconds": round(time.perf_counter() - t0, 1)})
     held = heldout_terms(method.model)
     data = DSprites()
-    scores = evaluate(data, method.model.embed, preset="fast", seed=0, only=job.metrics)
+    scores = evaluate(data, method.model.embed, preset="fast", seed=0, only=metric_groups(job.metrics))
     row.update({"recon": held["recon"], "kl": held["kl"],
                 **{m: round(float(scores[m]), 4) if m in scores else math.nan for m in METRICS},
                 "shape_fidelity": reconstruction_shape_accuracy(method.model, data)["shape_fidelity"]})

@@ -16,6 +16,9 @@ from advdis_lessons import atomic
 from advdis_lessons.sweep.grid import Grid
 from advdis_lessons.sweep.job import FIELDS
 
+SHIPPED_DIR = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
+"""Where the course's own sweeps are kept (lesson 09 reads ``capstone.csv`` and ``capstone_gamma.csv`` from here)."""
+
 TEXT = ("spec", "budget", "device", "host", "error", "config")
 """Columns that hold text; every other column is a number."""
 
@@ -29,6 +32,16 @@ class Results:
         self.grid = grid
         if self.path.exists():
             self._check_existing()
+
+    @classmethod
+    def read(cls, path: str | Path) -> "Results":
+        """The finished (or partial) sweep at ``path``, with the grid recorded beside it: for reading its rows."""
+        path = Path(path)
+        grid_path = path.with_name(path.name + ".grid.json")
+        if not path.exists() or not grid_path.exists():
+            missing = path if not path.exists() else grid_path
+            raise FileNotFoundError(f"no sweep results at {path}: {missing} does not exist")
+        return cls(path, Grid(**json.loads(grid_path.read_text())))
 
     def _check_existing(self) -> None:
         if not self.grid_path.exists():

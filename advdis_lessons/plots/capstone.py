@@ -1,0 +1,133 @@
+"""Figures of lesson 09 from a sweep's rows (one dict per run: ``spec``, ``seed`` and scores): every seed of every
+method as a dot with its median, the MIG–reconstruction frontier, and how much of each score the method explains.
+
+Every helper takes ``ax=None``/``axes=None`` (a new figure when None) and returns the axes, like :mod:`.core`.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from advdis_lessons.stats import finite, groups, pareto_front, spread
+
+FAMILY_COLOURS = {"adversarial": "tab:red", "non-adversarial": "tab:blue", "supervised": "tab:green"}
+"""One colour per kind of method, the same in every figure of the lesson."""
+
+LABELS = {"recon": "held-out reconstruction (nats, lower is better)", "mig": "MIG", "factor_vae": "FactorVAE score",
+          "dci_disentanglement": "DCI disentanglement", "shape_fidelity": "shape fidelity", "kl": "held-out KL (nats)",
+          "sap": "SAP", "modularity": "modularity", "beta_vae": "BetaVAE score"}
+
+
+def _order(rows: Sequence[Mapping], order: Sequence[str] | None) -> list[str]:
+    specs = list(dict.fromkeys(str(r["spec"]) for r in rows))
+    if order is None:
+        return specs
+    missing = [s for s in order if s not in specs]
+    if missing:
+        raise ValueError(f"order names specs with no rows: {missing}; the rows have {specs}")
+    return list(order)
+
+
+def _colour(spec: str, family: Mapping[str, str] | None) -> str:
+    kind = (family or {}).get(spec)
+    if kind is not None and kind not in FAMILY_COLOURS:
+        raise ValueError(f"family of {spec!r} is {kind!r}; allowed: {', '.join(FAMILY_COLOURS)}")
+    return FAMILY_COLOURS.get(kind, "0.3")
+
+
+def _legend(ax, family: Mapping[str, str] | None) -> None:
+    kinds = [k for k in FAMILY_COLOURS if k in set((family or {}).values())]
+    for kind in kinds:
+        ax.scatter([], [], color=FAMILY_COLOURS[kind], label=kind)
+    if kinds:
+        ax.legend(frameon=False, fontsize=8, loc="best")
+
+
+def seed_strips(rows: Sequence[Mapping], metrics: Sequence[str], order: Sequence[str] | None = None,
+                family: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None, axes=None):
+    """One panel per metric: a line per spec with each seed's score as a dot and the median as a bar.
+
+    Args:
+        rows: sweep rows; a run without a finite value of a metric is left out of that panel.
+        metrics: the columns to draw, e.g. ``("mig", "factor_vae", "recon")``.
+        order: specs top to bottom (default: first-seen order).
+        family: spec -> ``"adversarial"``, ``"non-adversarial"`` or ``"supervised"`` (the colour).
+        labels: spec -> the name shown (default: the spec).
+    """
+    if not rows or not metrics:
+        raise ValueError("seed_strips needs rows and at least one metric")
+    specs = _order(rows, order)
+    if axes is None:
+        _, axes = plt.subplots(1, len(metrics), figsize=(3.2 * len(metrics) + 1.6, 0.38 * len(specs) + 1.2),
+                               sharey=True, squeeze=False)
+    flat = list(np.ravel(axes))
+    for ax, metric in zip(flat, metrics):
+        by = groups(rows, metric)
+        for i, spec in enumerate(specs):
+            vals = by.get(spec, [])
+            c = _colour(spec, family)
+            ax.scatter(vals, [i] * len(vals), s=22, color=c, alpha=0.75, zorder=3)
+            if vals:
+                ax.plot([spread(vals)[0]] * 2, [i - 0.3, i + 0.3], color=c, lw=2.5, zorder=2)
+        ax.set_yticks(range(len(specs)), [(labels or {}).get(s, s) for s in specs])
+        ax.set_ylim(len(specs) - 0.5, -0.5)
+        ax.set_xlabel(LABELS.get(metric, metric))
+        ax.grid(axis="x", color="0.9")
+    _legend(flat[0], family)
+    return axes
+
+
+def frontier(rows: Sequence[Mapping], x: str = "recon", y: str = "mig", order: Sequence[str] | None = None,
+             family: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None, ax=None):
+    """Each run as a small dot and each spec's median (x, y) as a labelled disc; the dashed line joins the
+    medians that no other median beats on both (lower ``x`` and higher ``y``): the frontier of the trade-off."""
+    specs = _order(rows, order)
+    ax = ax if ax is not None else plt.subplots(figsize=(7, 4.6))[1]
+    med_x, med_y = [], []
+    for spec in specs:
+        mine = [r for r in rows if str(r["spec"]) == spec]
+        xs, ys = [float(r[x]) for r in mine], [float(r[y]) for r in mine]
+        ok = [(a, b) for a, b in zip(xs, ys) if np.isfinite(a) and np.isfinite(b)]
+        c = _colour(spec, family)
+        if ok:
+            ax.scatter(*zip(*ok), s=14, color=c, alpha=0.45, zorder=2)
+        mx, my = spread(xs)[0] if finite(xs) else np.nan, spread(ys)[0] if finite(ys) else np.nan
+        med_x.append(mx), med_y.append(my)
+        if np.isfinite(mx) and np.isfinite(my):
+            ax.scatter([mx], [my], s=70, color=c, edgecolor="k", zorder=4)
+            ax.annotate((labels or {}).get(spec, spec), (mx, my), textcoords="offset points", xytext=(5, 4),
+                        fontsize=8)
+    front = pareto_front(med_x, med_y)
+    if len(front) > 1:
+        ax.plot([med_x[i] for i in front], [med_y[i] for i in front], ls="--", color="0.4", lw=1, zorder=1,
+                label="frontier of the medians")
+    ax.set_xlabel(LABELS.get(x, x)), ax.set_ylabel(LABELS.get(y, y))
+    _legend(ax, family)
+    if len(front) > 1:
+        ax.legend(frameon=False, fontsize=8, loc="best")
+    return ax
+
+
+def shares(between: Mapping[str, float], ax=None, what: str = "method"):
+    """For each score, the share of its spread between methods (filled) and within them, i.e. the seed's (open)."""
+    if not between:
+        raise ValueError("between is empty: pass {score: share between methods}")
+    bad = {k: v for k, v in between.items() if not 0.0 <= float(v) <= 1.0}
+    if bad:
+        raise ValueError(f"shares must lie in [0, 1], got {bad}")
+    names = list(between)
+    vals = np.array([float(between[n]) for n in names])
+    ax = ax if ax is not None else plt.subplots(figsize=(6.5, 0.45 * len(names) + 1.1))[1]
+    ax.barh(range(len(names)), vals, color="tab:purple", label=f"between {what}s")
+    ax.barh(range(len(names)), 1 - vals, left=vals, color="white", edgecolor="tab:purple", hatch="//",
+            label="within (seeds)")
+    for i, v in enumerate(vals):
+        ax.text(min(v, 0.9) + 0.01, i, f"{v:.2f}", va="center", fontsize=8)
+    ax.set_yticks(range(len(names)), [LABELS.get(n, n) for n in names])
+    ax.set_ylim(len(names) - 0.5, -0.5)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of the total sum of squares")
+    ax.legend(frameon=False, fontsize=8, loc="lower right", ncol=2, bbox_to_anchor=(1, 1.0))
+    return ax
