@@ -5,7 +5,10 @@ import os
 import shutil
 import socket
 import subprocess
+import signal
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -104,6 +107,34 @@ def test_the_command_line_runs_summarises_and_refuses_cleanly(tmp_path, capsys):
     assert "beta_vae_b4: 1 seeds; mig " in capsys.readouterr().out
     assert sweep_main(["beta_vae_b4", "--seeds", "0", "1", "--budget", "smoke", "--metrics", "mig", "--out", out]) == 2
     assert "different grid" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads a process's children from /proc (Linux)")
+def test_a_terminated_sweep_leaves_no_worker_training(tmp_path):
+    def children(pid):
+        found = set()
+        for task in Path(f"/proc/{pid}/task").glob("*/children"):
+            found |= {int(c) for c in task.read_text().split()}
+        return found
+
+    cmd = [sys.executable, "-m", "advdis_lessons.sweep", "beta_vae_b1", "--seeds", "0", "--budget", "lesson",
+           "--metrics", "mig", "--workers", "1", "--out", str(tmp_path / "stop.csv")]
+    proc = subprocess.Popen(cmd, env={**os.environ, "ADVDIS_THREADS": "1"}, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(children(proc.pid)) < 2 and time.monotonic() < deadline:   # the resource tracker and the worker
+        time.sleep(0.2)
+    workers = children(proc.pid)
+    assert len(workers) >= 2, "the sweep started no worker within 60 s"
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) != 0
+    deadline = time.monotonic() + 20
+    while any(Path(f"/proc/{w}").exists() and "Z" not in Path(f"/proc/{w}/stat").read_text().split()[2]
+              for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    alive = [w for w in workers if Path(f"/proc/{w}").exists() and Path(f"/proc/{w}/stat").read_text().split()[2] != "Z"]
+    assert not alive, f"worker processes {alive} outlived the sweep"
+    assert not (tmp_path / "stop.csv").exists()
 
 
 def test_a_ray_cluster_gives_the_same_rows_as_local_workers(tmp_path):

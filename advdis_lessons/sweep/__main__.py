@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import threading
 import sys
 
 from advdis_lessons.stats import finite, median_range
@@ -26,6 +28,10 @@ def summarize(rows: list[dict], keys=SUMMARY_KEYS) -> list[str]:
         parts += [f"{key} {median_range(r[key] for r in mine)}" for key in keys if finite(r[key] for r in mine)]
         lines.append(f"{spec}: " + "; ".join(parts))
     return lines
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,7 +54,13 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.ray == "":
             raise ValueError("--ray without an address needs RAY_ADDRESS set (HOST:PORT of a running cluster)")
-        sweep(grid, args.out, workers=args.workers, ray_address=args.ray)
+        main_thread = threading.current_thread() is threading.main_thread()
+        old = signal.signal(signal.SIGTERM, _interrupt) if main_thread else None  # stopped like Ctrl-C: workers go
+        try:
+            sweep(grid, args.out, workers=args.workers, ray_address=args.ray)
+        finally:
+            if main_thread:
+                signal.signal(signal.SIGTERM, old)
     except ValueError as err:
         print(f"sweep: {err}", file=sys.stderr)
         return 2

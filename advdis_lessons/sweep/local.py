@@ -19,7 +19,8 @@ def run_local(jobs: Sequence[Job], workers: int, on_row: Callable[[dict], None])
     """Run ``jobs`` in ``workers`` spawned processes; ``on_row`` gets each row in the parent as its job finishes.
 
     Spawned (not forked) workers start clean: no copied torch thread pools, the same on Linux and macOS. On an
-    exception or Ctrl-C the jobs not yet started are cancelled; rows already handed to ``on_row`` stay written.
+    exception or Ctrl-C (or SIGTERM through the command line) the workers are stopped at once and the jobs not yet
+    started are cancelled; rows already handed to ``on_row`` stay written.
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
@@ -31,5 +32,9 @@ def run_local(jobs: Sequence[Job], workers: int, on_row: Callable[[dict], None])
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 on_row(future.result())
+    except BaseException:
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):  # no orphans left training
+            proc.terminate()
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
