@@ -24,7 +24,7 @@ def test_seed_strips_draws_a_dot_per_finite_run_and_a_median_bar():
     assert [t.get_text() for t in ax.get_yticklabels()] == ["factor", "plain VAE", "aae"]
     bars = [line for line in ax.lines if len(line.get_xdata()) == 2]
     assert np.isclose(bars[0].get_xdata()[0], 0.11)                     # factor's median MIG, on the top line
-    assert ax.get_legend() is not None
+    assert [t.get_text() for t in ax.figure.legends[0].get_texts()] == ["adversarial", "non-adversarial"]
     with pytest.raises(ValueError, match="no rows"):
         capstone.seed_strips(ROWS, ["mig"], order=["beta_tcvae"])
     with pytest.raises(ValueError, match="allowed"):

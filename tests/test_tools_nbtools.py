@@ -32,6 +32,31 @@ def test_lesson_template(path):
             assert cell.metadata.get("jupyter", {}).get("source_hidden") is True
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_teaching_frame(path):
+    """Objectives, prerequisites, time per part and a recap open each lesson; takeaways and concept checks close it,
+    with their answers, a 90-minute plan and the open questions' answers in the lesson's instructor notes."""
+    nb = nbformat.read(path, as_version=4)
+    md = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    aim = next(s for s in md if s.startswith("## Aim"))
+    objectives = [line for line in aim.splitlines() if line[:2].rstrip(".").isdigit() and line[1:3] == ". "]
+    assert 3 <= len(objectives) <= 5, f"{path.name}: {len(objectives)} learning objectives (want 3-5)"
+    for part in ("**Prerequisites.**", "**Time.**"):
+        assert part in aim, f"{path.name}: the Aim lacks {part}"
+    assert "left off.**" in aim or "**Before you start.**" in aim, f"{path.name}: no recap of the previous lesson"
+    close = next((s for s in md if s.startswith("## Key takeaways")), "")
+    assert close, f"{path.name}: no '## Key takeaways'"
+    checks = close.split("**Concept checks.**")[-1]
+    n = sum(f"({k})" in checks for k in range(1, 7))
+    assert "**Concept checks.**" in close and 3 <= n <= 5, f"{path.name}: {n} concept checks (want 3-5)"
+    guide = nbtools.NOTEBOOK_DIR.parent / "docs" / "instructor" / f"{path.name[:2]}.md"
+    assert guide.name in close, f"{path.name}: the concept checks do not point to {guide.name}"
+    text = guide.read_text()
+    for section in ("## A 90-minute plan", "## Answers to the concept checks", "## Answers to the open questions",
+                    "## Common misconceptions"):
+        assert section in text, f"{guide}: lacks {section!r}"
+
+
 def test_student_copy_drops_solutions(tmp_path):
     for path in NOTEBOOKS:
         target, what = nbtools.student_copy(path, tmp_path)

@@ -37,12 +37,18 @@ def _colour(spec: str, family: Mapping[str, str] | None) -> str:
     return FAMILY_COLOURS.get(kind, "0.3")
 
 
-def _legend(ax, family: Mapping[str, str] | None) -> None:
-    kinds = [k for k in FAMILY_COLOURS if k in set((family or {}).values())]
-    for kind in kinds:
-        ax.scatter([], [], color=FAMILY_COLOURS[kind], label=kind)
-    if kinds:
-        ax.legend(frameon=False, fontsize=8, loc="best")
+SHORT = {"recon": "reconstruction", "dci_disentanglement": "DCI disentanglement", "shape_fidelity": "shape fidelity",
+         "factor_vae": "FactorVAE score", "mig": "MIG", "kl": "KL"}
+"""Short names of the scores, for axes with little room."""
+
+
+def _kinds(specs: Sequence[str], family: Mapping[str, str] | None) -> list[str]:
+    present = {(family or {}).get(s) for s in specs}
+    return [k for k in FAMILY_COLOURS if k in present]
+
+
+def _handles(kinds: Sequence[str]) -> list:
+    return [plt.Line2D([], [], ls="", marker="o", color=FAMILY_COLOURS[k], label=k) for k in kinds]
 
 
 def seed_strips(rows: Sequence[Mapping], metrics: Sequence[str], order: Sequence[str] | None = None,
@@ -75,7 +81,11 @@ def seed_strips(rows: Sequence[Mapping], metrics: Sequence[str], order: Sequence
         ax.set_ylim(len(specs) - 0.5, -0.5)
         ax.set_xlabel(LABELS.get(metric, metric))
         ax.grid(axis="x", color="0.9")
-    _legend(flat[0], family)
+    kinds = _kinds(specs, family)
+    if kinds:
+        flat[0].figure.legend(handles=_handles(kinds), loc="lower left", ncol=len(kinds), frameon=False, fontsize=9,
+                              bbox_to_anchor=(0.0, 0.0))
+        flat[0].figure.subplots_adjust(bottom=0.2)
     return axes
 
 
@@ -100,13 +110,13 @@ def frontier(rows: Sequence[Mapping], x: str = "recon", y: str = "mig", order: S
             ax.annotate((labels or {}).get(spec, spec), (mx, my), textcoords="offset points", xytext=(5, 4),
                         fontsize=8)
     front = pareto_front(med_x, med_y)
+    handles = _handles(_kinds(specs, family))
     if len(front) > 1:
-        ax.plot([med_x[i] for i in front], [med_y[i] for i in front], ls="--", color="0.4", lw=1, zorder=1,
-                label="frontier of the medians")
+        handles += ax.plot([med_x[i] for i in front], [med_y[i] for i in front], ls="--", color="0.4", lw=1,
+                           zorder=1, label="frontier of the medians")
     ax.set_xlabel(LABELS.get(x, x)), ax.set_ylabel(LABELS.get(y, y))
-    _legend(ax, family)
-    if len(front) > 1:
-        ax.legend(frameon=False, fontsize=8, loc="best")
+    if handles:
+        ax.legend(handles=handles, frameon=False, fontsize=8, loc="best")
     return ax
 
 
@@ -119,15 +129,15 @@ def shares(between: Mapping[str, float], ax=None, what: str = "method"):
         raise ValueError(f"shares must lie in [0, 1], got {bad}")
     names = list(between)
     vals = np.array([float(between[n]) for n in names])
-    ax = ax if ax is not None else plt.subplots(figsize=(6.5, 0.45 * len(names) + 1.1))[1]
+    ax = ax if ax is not None else plt.subplots(figsize=(6.5, 0.45 * len(names) + 1.5))[1]
     ax.barh(range(len(names)), vals, color="tab:purple", label=f"between {what}s")
     ax.barh(range(len(names)), 1 - vals, left=vals, color="white", edgecolor="tab:purple", hatch="//",
             label="within (seeds)")
     for i, v in enumerate(vals):
         ax.text(min(v, 0.9) + 0.01, i, f"{v:.2f}", va="center", fontsize=8)
-    ax.set_yticks(range(len(names)), [LABELS.get(n, n) for n in names])
+    ax.set_yticks(range(len(names)), [SHORT.get(n, n) for n in names])
     ax.set_ylim(len(names) - 0.5, -0.5)
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of the total sum of squares")
-    ax.legend(frameon=False, fontsize=8, loc="lower right", ncol=2, bbox_to_anchor=(1, 1.0))
+    ax.legend(frameon=False, fontsize=8, loc="upper center", ncol=2, bbox_to_anchor=(0.5, -0.3))
     return ax
