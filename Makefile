@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 TORCH  ?= torch==2.13.0
 EXTRAS ?= dev
 
-.PHONY: lab test setup render students results benchmarks clean
+.PHONY: lab instructor test setup render students results benchmarks clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,10 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
-lab: setup
+lab: students
+	$(VENV)/bin/jupyter lab student/
+
+instructor: setup
 	$(VENV)/bin/jupyter lab notebooks/
 
 test: setup

@@ -1,4 +1,7 @@
 """Stored notebooks must be fresh: outputs rendered from the current code, no error outputs."""
+import ast
+import re
+
 import nbformat
 import pytest
 
@@ -55,6 +58,51 @@ def test_teaching_frame(path):
     for section in ("## A 90-minute plan", "## Answers to the concept checks", "## Answers to the open questions",
                     "## Common misconceptions"):
         assert section in text, f"{guide}: lacks {section!r}"
+
+
+TRIVIAL_CALLS = {"len", "range", "float", "int", "print", "list", "dict", "zip", "enumerate", "sum", "max", "min", "any",
+                 "all", "sorted", "tuple", "set", "isinstance", "str", "abs", "round", "super"}
+
+
+def _stub_messages(source: str) -> str:
+    return " ".join(node.args[0].value for node in ast.walk(ast.parse(source))
+                    if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "NotImplementedError"
+                    and node.args and isinstance(node.args[0], ast.Constant))
+
+
+def _calls(source: str) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            names.add(node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", ""))
+    return names - TRIVIAL_CALLS - {""}
+
+
+def leaks(stub: str, solution: str) -> list[str]:
+    """What of the solution a stub's message gives away: a function it calls, written as code, or arithmetic."""
+    msg = _stub_messages(stub)
+    found = [f"{c}(...)" for c in sorted(_calls(solution)) if re.search(rf"(\b{re.escape(c)}\s*\(|\.{re.escape(c)}\b)", msg)]
+    found += re.findall(r"\w\s*[*/%^]\s*\w|\w \+ \w|\w - \w", msg)
+    return found
+
+
+def test_the_leak_check_catches_a_formula_and_passes_an_instruction():
+    solution = "def f(mu, logvar):\n    return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)"
+    assert leaks('raise NotImplementedError("Exercise: return mu + exp(logvar / 2) * eps")', solution)
+    assert leaks('raise NotImplementedError("Exercise: use torch.randn_like")', solution) == ["randn_like(...)"]
+    assert not leaks('raise NotImplementedError("Exercise: draw z from the Gaussian with mean mu, log-variance '
+                     'logvar")', solution)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_stub_message_contains_its_solution(path):
+    cells = nbformat.read(path, as_version=4).cells
+    for i, cell in enumerate(cells):
+        if "exercise" in cell.metadata.get("tags", []):
+            solution = cells[i + 1]
+            assert "solution" in solution.metadata.get("tags", []), f"{path.name} cell {i}: no solution cell after it"
+            assert not leaks(cell.source, solution.source), \
+                f"{path.name} cell {i}: the stub's message gives the answer away: {leaks(cell.source, solution.source)}"
 
 
 def test_student_copy_drops_solutions(tmp_path):

@@ -5,7 +5,9 @@
     python -m advdis_lessons.tools.nbtools check                   # stale stamps or error outputs -> exit 1
 
 The stamp is the sha256 of the notebook's code cells, stored in ``metadata.advdis.code_hash``;
-a test fails when the code changed after the outputs were made.
+a test fails when the code changed after the outputs were made. Exercise stubs (cells tagged ``exercise``) are not
+part of it: a stub only defines what its hidden solution cell replaces, so it never shapes an output (a stub with an
+output is reported), and nbval still runs it; rewording a stub's instructions needs no re-render.
 """
 from __future__ import annotations
 
@@ -24,10 +26,10 @@ NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 
 
 def code_hash(nb: nbformat.NotebookNode) -> str:
-    """sha256 of the code cells' sources, in order."""
+    """sha256 of the code cells' sources, in order, exercise stubs left out (their outputs are always empty)."""
     h = hashlib.sha256()
     for cell in nb.cells:
-        if cell.cell_type == "code":
+        if cell.cell_type == "code" and "exercise" not in cell.metadata.get("tags", []):
             h.update(cell.source.encode() + b"\n\x00\n")
     return h.hexdigest()
 
@@ -59,6 +61,8 @@ def problems(path: Path) -> list[str]:
             out.append(f"cell {i} stores an error output")
         if cell.source.strip() and cell.get("execution_count") is None:
             out.append(f"cell {i} was not executed")
+        if "exercise" in cell.metadata.get("tags", []) and cell.get("outputs"):
+            out.append(f"cell {i} is an exercise stub with an output: a stub may only define what its solution replaces")
     return out
 
 
