@@ -2,8 +2,8 @@
 
 Layers, lowest first (a module imports only from its own layer or below; ``tests/test_package_architecture.py``):
 
-- ``config``, ``history``, ``atomic``, ``recipes``: settings (budget, seed, device, threads), training
-  histories, atomic file writes, the named training configurations.
+- ``config``, ``history``, ``atomic``, ``recipes``, ``stats``: settings (budget, seed, device, threads), training
+  histories, atomic file writes, the named training configurations, summaries of repeated runs.
 - ``data``: the procedural dSprites renderer and data set, labels, resumable batch streams.
 - ``models``: the conv VAE, discriminators and adversaries, priors, lesson 05's toy.
 - ``losses``: ELBO terms, beta / capacity losses and TC estimators, adversarial terms, the class prior,
@@ -13,11 +13,11 @@ Layers, lowest first (a module imports only from its own layer or below; ``tests
 - ``metrics``: disentanglement metrics, leakage probes, swaps, shape fidelity, what a run records.
 - ``methods``: one module per training method and the registry ``METHODS``.
 - ``checkpoints``: save, load, ``train_or_load``.
-- ``plots``, ``widgets``, ``exercises``, ``stability``: what the lessons show and check, and lesson 08's game and
-  failure-and-remedy studies.
+- ``plots``, ``widgets``, ``exercises``, ``stability``, ``sweep``: what the lessons show and check, lesson 08's game
+  and failure-and-remedy studies, and lesson 09's sweep runner (local worker processes or a Ray cluster).
 - ``tools``: maintainer commands (``python -m advdis_lessons.tools.pretrain``, ``... .tools.nbtools``).
 
 The lessons import what they teach from these subpackages, e.g. ``from advdis_lessons.data import DSprites``,
 ``from advdis_lessons.methods import FactorVAE``, ``from advdis_lessons.checkpoints import train_or_load``.
 """
-__version__ = "0.3.0"
+__version__ = "0.4.0"

@@ -50,7 +50,10 @@ LESSONS = [  # number, notebook (None: not written yet), title, what it teaches
     ("08", "08_stability.ipynb", "stability",
      "the two-player game and why gradient steps circle, a health monitor that names failures while training, "
      "remedies (two time-scales, D steps, spectral norm, R1, warm-up, clipping) over 3 seeds, seeds against settings"),
-    ("09", None, "capstone", "all methods, one budget, several seeds, one table"),
+    ("09", "09_capstone.ipynb", "capstone",
+     "every method at one budget over 3 seeds: one table, the MIG–reconstruction frontier, seeds against methods "
+     "with a shuffled-label baseline, each adversary beside its non-adversarial twin (β-TCVAE, MMD), the sweep runner "
+     "(local or Ray), a capstone project with a rubric and a worked example"),
 ]
 LONG_RUNS = [name for name, cfg in CONFIGS.items() if name.endswith("_long")]
 

@@ -18,7 +18,8 @@ FAMILY = {"vae": "non-adversarial", "factor": "adversarial", "aae": "adversarial
 
 def test_seed_strips_draws_a_dot_per_finite_run_and_a_median_bar():
     axes = capstone.seed_strips(ROWS, ["mig", "recon"], order=["factor", "vae", "aae"], family=FAMILY,
-                                labels={"vae": "plain VAE"})
+                                labels={"vae": "plain VAE"}, logx=["recon"])
+    assert axes[0][1].get_xscale() == "log" and axes[0][0].get_xscale() == "linear"
     ax = axes[0][0]
     assert sum(len(c.get_offsets()) for c in ax.collections) == 9      # the NaN run is left out
     assert [t.get_text() for t in ax.get_yticklabels()] == ["factor", "plain VAE", "aae"]
@@ -40,6 +41,9 @@ def test_frontier_joins_the_unbeaten_medians():
     line = [ln for ln in ax2.lines if ln.get_linestyle() == "--"][0]
     assert list(line.get_xdata()) == [89.0, 95.0] and list(line.get_ydata()) == [0.11, 0.3]
     assert {t.get_text() for t in ax2.texts} == {"vae", "factor", "aae", "tc"}
+    ax3 = capstone.frontier(ROWS, clip_x=110.0)                         # aae's median (119) is off the chart
+    assert max(max(c.get_offsets()[:, 0]) for c in ax3.collections if len(c.get_offsets())) == 110.0
+    assert any("aae (held-out reconstruction 119, off the chart)" == t.get_text() for t in ax3.texts)
 
 
 def test_shares_fill_the_between_part_and_check_the_range():

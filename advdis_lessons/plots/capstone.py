@@ -9,6 +9,7 @@ from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import ticker
 
 from advdis_lessons.stats import finite, groups, pareto_front, spread
 
@@ -37,7 +38,7 @@ def _colour(spec: str, family: Mapping[str, str] | None) -> str:
     return FAMILY_COLOURS.get(kind, "0.3")
 
 
-SHORT = {"recon": "reconstruction", "dci_disentanglement": "DCI disentanglement", "shape_fidelity": "shape fidelity",
+SHORT = {"recon": "reconstruction (nats)", "dci_disentanglement": "DCI disentanglement", "shape_fidelity": "shape fidelity",
          "factor_vae": "FactorVAE score", "mig": "MIG", "kl": "KL"}
 """Short names of the scores, for axes with little room."""
 
@@ -52,7 +53,8 @@ def _handles(kinds: Sequence[str]) -> list:
 
 
 def seed_strips(rows: Sequence[Mapping], metrics: Sequence[str], order: Sequence[str] | None = None,
-                family: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None, axes=None):
+                family: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None,
+                logx: Sequence[str] = (), axes=None):
     """One panel per metric: a line per spec with each seed's score as a dot and the median as a bar.
 
     Args:
@@ -61,6 +63,7 @@ def seed_strips(rows: Sequence[Mapping], metrics: Sequence[str], order: Sequence
         order: specs top to bottom (default: first-seen order).
         family: spec -> ``"adversarial"``, ``"non-adversarial"`` or ``"supervised"`` (the colour).
         labels: spec -> the name shown (default: the spec).
+        logx: metrics drawn on a log scale (e.g. a reconstruction error where one method is far off the others).
     """
     if not rows or not metrics:
         raise ValueError("seed_strips needs rows and at least one metric")
@@ -79,41 +82,63 @@ def seed_strips(rows: Sequence[Mapping], metrics: Sequence[str], order: Sequence
                 ax.plot([spread(vals)[0]] * 2, [i - 0.3, i + 0.3], color=c, lw=2.5, zorder=2)
         ax.set_yticks(range(len(specs)), [(labels or {}).get(s, s) for s in specs])
         ax.set_ylim(len(specs) - 0.5, -0.5)
-        ax.set_xlabel(LABELS.get(metric, metric))
+        ax.set_xlabel(SHORT.get(metric, LABELS.get(metric, metric)) + (" (log scale)" if metric in logx else ""))
+        if metric in logx:
+            ax.set_xscale("log")
+            ax.xaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.xaxis.set_minor_formatter(ticker.NullFormatter())
         ax.grid(axis="x", color="0.9")
+    for tick, spec in zip(flat[0].get_yticklabels(), specs):
+        tick.set_color(_colour(spec, family))
     kinds = _kinds(specs, family)
     if kinds:
-        flat[0].figure.legend(handles=_handles(kinds), loc="lower left", ncol=len(kinds), frameon=False, fontsize=9,
-                              bbox_to_anchor=(0.0, 0.0))
-        flat[0].figure.subplots_adjust(bottom=0.2)
+        flat[-1].figure.legend(handles=_handles(kinds), loc="upper right", ncol=len(kinds), frameon=False,
+                               fontsize=9, bbox_to_anchor=(1.0, 1.0))
     return axes
 
 
 def frontier(rows: Sequence[Mapping], x: str = "recon", y: str = "mig", order: Sequence[str] | None = None,
-             family: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None, ax=None):
+             family: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None,
+             clip_x: float | None = None, ax=None):
     """Each run as a small dot and each spec's median (x, y) as a labelled disc; the dashed line joins the
-    medians that no other median beats on both (lower ``x`` and higher ``y``): the frontier of the trade-off."""
+    medians that no other median beats on both (lower ``x`` and higher ``y``): the frontier of the trade-off.
+
+    ``clip_x``: runs beyond it are drawn at the right edge as triangles, and a median beyond it says its value in its
+    label, so one method far off the others does not squeeze the rest into a corner (the frontier uses true values).
+    """
     specs = _order(rows, order)
-    ax = ax if ax is not None else plt.subplots(figsize=(7, 4.6))[1]
-    med_x, med_y = [], []
+    ax = ax if ax is not None else plt.subplots(figsize=(7.5, 4.8))[1]
+    edge = np.inf if clip_x is None else float(clip_x)
+    med_x, med_y, placed = [], [], []
     for spec in specs:
         mine = [r for r in rows if str(r["spec"]) == spec]
         xs, ys = [float(r[x]) for r in mine], [float(r[y]) for r in mine]
         ok = [(a, b) for a, b in zip(xs, ys) if np.isfinite(a) and np.isfinite(b)]
         c = _colour(spec, family)
-        if ok:
-            ax.scatter(*zip(*ok), s=14, color=c, alpha=0.45, zorder=2)
+        inside = [(a, b) for a, b in ok if a <= edge]
+        beyond = [(edge, b) for a, b in ok if a > edge]
+        if inside:
+            ax.scatter(*zip(*inside), s=14, color=c, alpha=0.45, zorder=2)
+        if beyond:
+            ax.scatter(*zip(*beyond), s=30, color=c, alpha=0.6, marker=">", zorder=2)
         mx, my = spread(xs)[0] if finite(xs) else np.nan, spread(ys)[0] if finite(ys) else np.nan
         med_x.append(mx), med_y.append(my)
         if np.isfinite(mx) and np.isfinite(my):
-            ax.scatter([mx], [my], s=70, color=c, edgecolor="k", zorder=4)
-            ax.annotate((labels or {}).get(spec, spec), (mx, my), textcoords="offset points", xytext=(5, 4),
-                        fontsize=8)
+            shown = min(mx, edge)
+            ax.scatter([shown], [my], s=70, color=c, edgecolor="k", zorder=4, marker="o" if mx <= edge else ">")
+            text = (labels or {}).get(spec, spec) + ("" if mx <= edge else f" ({LABELS.get(x, x).split(' (')[0]} "
+                                                                              f"{mx:.0f}, off the chart)")
+            crowded = any(abs(shown - px) < 0.06 * (edge if np.isfinite(edge) else shown) and abs(my - py) < 0.004
+                          for px, py in placed)
+            ax.annotate(text, (shown, my), textcoords="offset points", xytext=(5, -11 if crowded else 4), fontsize=8,
+                        ha="right" if mx > edge else "left")
+            placed.append((shown, my))
     front = pareto_front(med_x, med_y)
     handles = _handles(_kinds(specs, family))
     if len(front) > 1:
-        handles += ax.plot([med_x[i] for i in front], [med_y[i] for i in front], ls="--", color="0.4", lw=1,
-                           zorder=1, label="frontier of the medians")
+        handles += ax.plot([min(med_x[i], edge) for i in front], [med_y[i] for i in front], ls="--", color="0.4",
+                           lw=1, zorder=1, label="frontier of the medians")
     ax.set_xlabel(LABELS.get(x, x)), ax.set_ylabel(LABELS.get(y, y))
     if handles:
         ax.legend(handles=handles, frameon=False, fontsize=8, loc="best")
