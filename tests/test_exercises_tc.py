@@ -134,3 +134,68 @@ def test_discriminator_step_checker_wants_three_outputs():
 
     with pytest.raises(ExerciseFailed, match="return a tuple"):
         exercises_tc.check_discriminator_step(loss_only)
+
+
+def _factor_vae_step(freeze=True, detach=True, sign=1.0, weight=True, tc_no_grad=False, steps_at_end=False,
+                     retain=False):
+    """A whole FactorVAE update written with the package's pieces, with one mistake switched on at a time."""
+    from advdis_lessons.losses.elbo import elbo_terms, reparameterize
+    from advdis_lessons.models.adversaries import discriminator_cross_entropy
+
+    def step(model, disc, opt_vae, opt_disc, x, gamma):
+        x1, x2 = x.chunk(2)
+        with torch.no_grad():
+            z2 = reparameterize(*model.encode(x2))
+        disc.requires_grad_(not freeze)
+        logits, mu, logvar, z1 = model(x1)
+        terms = elbo_terms(logits, x1, mu, logvar)
+        if tc_no_grad:
+            with torch.no_grad():
+                tc = tc_from_logits(disc(z1))
+        else:
+            tc = tc_from_logits(disc(z1))
+        loss = terms["recon"] + terms["kl"] + sign * (gamma if weight else 1.0) * tc
+        opt_vae.zero_grad(set_to_none=True)
+        loss.backward(retain_graph=retain)
+        if not steps_at_end:
+            opt_vae.step()
+        disc.requires_grad_(True)
+        z_real = z1.detach() if detach else z1
+        logits_real, logits_perm = disc(z_real), disc(permute_dims(z2))
+        d_loss = discriminator_cross_entropy(logits_real, logits_perm)
+        opt_disc.zero_grad(set_to_none=True)
+        d_loss.backward()
+        if steps_at_end:
+            opt_vae.step()
+        opt_disc.step()
+        return {"loss": loss.item(), "recon": terms["recon"].item(), "kl": terms["kl"].item(), "tc": tc.item(),
+                "d_loss": d_loss.item(), "logits_real": logits_real.detach(), "logits_perm": logits_perm.detach()}
+
+    return step
+
+
+def test_factor_vae_step_checker_accepts_a_correct_update_in_either_step_order(monkeypatch):
+    monkeypatch.setenv("ADVDIS_EXERCISES", "strict")
+    assert exercises_tc.check_factor_vae_step(_factor_vae_step()) is True
+    assert exercises_tc.check_factor_vae_step(_factor_vae_step(steps_at_end=True)) is True
+
+
+@pytest.mark.parametrize("mistake, message", [
+    (dict(freeze=False), "freeze D for the VAE update"),
+    (dict(detach=False), "detached codes"),
+    (dict(detach=False, steps_at_end=True), "detached codes"),
+    (dict(detach=False, steps_at_end=True, retain=True), "D's loss reached the encoder"),
+    (dict(sign=-1.0), "wrong sign"),
+    (dict(weight=False), "multiply the TC estimate by gamma"),
+    (dict(tc_no_grad=True), "sends no gradient to the encoder"),
+])
+def test_factor_vae_step_checker_names_the_mistake(mistake, message, monkeypatch):
+    monkeypatch.setenv("ADVDIS_EXERCISES", "strict")
+    with pytest.raises(ExerciseFailed, match=message):
+        exercises_tc.check_factor_vae_step(_factor_vae_step(**mistake))
+
+
+def test_factor_vae_step_stub_says_not_implemented(capsys, monkeypatch):
+    monkeypatch.setenv("ADVDIS_EXERCISES", "")
+    assert exercises_tc.check_factor_vae_step(_stub) is False
+    assert "not implemented yet" in capsys.readouterr().out
