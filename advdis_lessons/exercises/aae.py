@@ -9,7 +9,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from advdis_lessons.exercises.framework import checker
+from advdis_lessons.exercises.framework import checker, close, trace_updates
 from advdis_lessons.models.priors import PriorDiscriminator
 
 
@@ -80,3 +80,54 @@ def check_prior(cls: Callable) -> None:
     assert (corr - torch.eye(3)).abs().max() < 0.03, "the dims must be independent (draw separate uniforms per dim)"
     centre = (z.abs() < 0.1).float().mean().item()
     assert 0.17 < centre < 0.21, f"{centre:.3f} of the mass is within 0.1 of 0; a triangle puts 0.19 there"
+
+
+def _traced_aae_step(fn: Callable, adv_weight: float) -> tuple[dict, list[dict], list[str], object, object]:
+    """Run fn(model, disc, opts, x, z_prior, adv_weight) on lesson 05's 2-D toy, traced (see ``trace_updates``)."""
+    from advdis_lessons.models.toy import ToyAutoencoder, ToyData
+
+    torch.manual_seed(0)
+    model, disc = ToyAutoencoder(), PriorDiscriminator(2, hidden=32, depth=2)
+    x = ToyData("ring").sample(128, seed=1)
+    z_prior = torch.randn(128, 2, generator=torch.Generator().manual_seed(2))
+    opts = {"encoder": torch.optim.Adam(model.encoder.parameters(), lr=1e-2),
+            "decoder": torch.optim.Adam(model.decoder.parameters(), lr=1e-2),
+            "discriminator": torch.optim.Adam(disc.parameters(), lr=1e-2, betas=(0.5, 0.9))}
+    modules = {"encoder": model.encoder, "decoder": model.decoder, "discriminator": disc}
+    out, passes, steps = trace_updates(fn, (model, disc, opts, x, z_prior, adv_weight), modules, opts)
+    return out, passes, steps, model, (disc, x)
+
+
+@checker("aae_step(model, disc, opts, x, z_prior, adv_weight)")
+def check_aae_step(fn: Callable) -> None:
+    """Lesson 05: reconstruction (encoder and decoder), then D on detached codes and prior samples, then the encoder
+    alone against the frozen D with adv_weight times the non-saturating loss."""
+    w = 2.0
+    out, passes, steps, model, (disc, x) = _traced_aae_step(fn, w)
+    keys = ("loss", "recon", "d_loss", "adv")
+    assert isinstance(out, dict) and all(k in out for k in keys), f"return a dict with the keys {', '.join(keys)}"
+    recon, d_loss, adv = (float(out[k]) for k in ("recon", "d_loss", "adv"))
+    assert sorted(steps) == ["decoder", "discriminator", "encoder", "encoder"], \
+        ("step the encoder's optimizer twice (after the reconstruction and after the adversarial loss), the decoder's "
+         f"and the discriminator's once each; they stepped: {steps or 'never'}")
+    by = {name: [p for p in passes if close(p["value"], v)] for name, v in
+          (("recon", recon), ("d", d_loss), ("adv", w * adv))}
+    assert by["recon"], "no backward pass started from the reconstruction loss you returned as 'recon'"
+    assert by["d"], "no backward pass started from the discriminator's loss you returned as 'd_loss'"
+    if not by["adv"]:
+        raise AssertionError("no backward pass started from adv_weight × adv: multiply the encoder's adversarial loss "
+                             "by adv_weight before backward")
+    assert by["recon"][0]["reached"] == {"encoder", "decoder"}, \
+        f"the reconstruction loss should reach the encoder and decoder only; it reached {sorted(by['recon'][0]['reached'])}"
+    assert "encoder" not in by["d"][0]["reached"], \
+        "the discriminator's loss reached the encoder: give D detached codes (codes.detach())"
+    assert "discriminator" not in by["adv"][0]["reached"], \
+        ("the encoder's adversarial loss reached D's weights: freeze D (disc.requires_grad_(False)) for that phase and "
+         "unfreeze it after")
+    assert adv >= 0, ("the adversarial loss is negative: use the non-saturating −log D(z) (softplus(−logits)), not "
+                      "log(1 − D(z))")
+    _, _, _, without, (disc0, x0) = _traced_aae_step(fn, 0.0)
+    with torch.no_grad():
+        pulled, free = disc(model.encode(x)[0]).mean().item(), disc0(without.encode(x0)[0]).mean().item()
+    assert pulled > free, ("the adversarial step moved the codes away from what D calls prior: the encoder should "
+                           "minimise −log D(z), making D(z) larger")

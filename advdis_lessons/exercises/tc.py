@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from advdis_lessons.exercises.framework import checker
+from advdis_lessons.exercises.framework import checker, close, trace_updates
 
 
 def _correlated(n: int, d: int, rho: float, seed: int) -> torch.Tensor:
@@ -153,10 +153,7 @@ _STEP_KEYS = ("loss", "recon", "kl", "tc", "d_loss", "logits_real", "logits_perm
 
 
 def _traced_step(fn: Callable, gamma: float, seed: int) -> tuple[dict, list[dict], list[str], nn.Module]:
-    """Run fn(model, disc, opt_vae, opt_disc, x, gamma) on a small fresh FactorVAE and record, for every backward
-    pass, the value it started from and which player's weights it reached, and the order of the optimizer steps."""
-    from unittest import mock
-
+    """Run fn(model, disc, opt_vae, opt_disc, x, gamma) on a small fresh FactorVAE, traced (see ``trace_updates``)."""
     from advdis_lessons.models import ConvVAE
     from advdis_lessons.models.adversaries import TCDiscriminator
 
@@ -165,40 +162,10 @@ def _traced_step(fn: Callable, gamma: float, seed: int) -> tuple[dict, list[dict
     x = (torch.rand(16, 1, 64, 64, generator=torch.Generator().manual_seed(1)) < 0.05).float()
     opt_vae = torch.optim.Adam(model.parameters(), lr=1e-3)
     opt_disc = torch.optim.Adam(disc.parameters(), lr=1e-3, betas=(0.5, 0.9))
-    passes: list[dict] = []
-    steps: list[str] = []
-    hooks = [p.register_hook(lambda g, who=who: passes[-1]["reached"].add(who) if passes else None)
-             for who, module in (("model", model), ("disc", disc)) for p in module.parameters()]
-    hooks += [opt.register_step_pre_hook(lambda o, a, k, who=who: steps.append(who))
-              for who, opt in (("vae", opt_vae), ("disc", opt_disc))]
-    original = torch.autograd.backward
-
-    def backward(tensors, *args, **kwargs):
-        root = tensors[0] if isinstance(tensors, (list, tuple)) else tensors
-        passes.append({"value": float(root.detach()) if root.numel() == 1 else float("nan"), "reached": set()})
-        return original(tensors, *args, **kwargs)
-
     torch.manual_seed(seed)
-    try:
-        with mock.patch.object(torch.autograd, "backward", backward):
-            out = fn(model, disc, opt_vae, opt_disc, x, gamma)
-    except RuntimeError as err:
-        if "inplace" in str(err) or "in-place" in str(err) or "modified by an" in str(err):
-            raise AssertionError("a backward pass needed weights that an optimizer step had already changed in place: "
-                                 "give D detached codes (z1.detach()), so its loss does not go back through the VAE "
-                                 "that was just updated") from None
-        if "a second time" in str(err):
-            raise AssertionError("D's loss went back through the VAE's graph, which the VAE's backward had already "
-                                 "freed: give D detached codes (z1.detach())") from None
-        raise
-    finally:
-        for h in hooks:
-            h.remove()
+    out, passes, steps = trace_updates(fn, (model, disc, opt_vae, opt_disc, x, gamma), {"model": model, "disc": disc},
+                                       {"vae": opt_vae, "disc": opt_disc})
     return out, passes, steps, model
-
-
-def _close(a: float, b: float) -> bool:
-    return abs(a - b) <= 1e-4 * max(1.0, abs(a), abs(b))
 
 
 @checker("factor_vae_step(model, disc, opt_vae, opt_disc, x, gamma)")
@@ -212,8 +179,8 @@ def check_factor_vae_step(fn: Callable) -> None:
     loss, recon, kl, tc, d_loss = (float(out[k]) for k in _STEP_KEYS[:5])
     assert sorted(steps) == ["disc", "vae"], \
         f"step each optimizer exactly once (opt_vae.step() and opt_disc.step()); they stepped: {steps or 'never'}"
-    vae_pass = [p for p in passes if _close(p["value"], loss)]
-    d_pass = [p for p in passes if _close(p["value"], d_loss)]
+    vae_pass = [p for p in passes if close(p["value"], loss)]
+    d_pass = [p for p in passes if close(p["value"], d_loss)]
     assert vae_pass, "no backward pass started from the VAE loss you returned as 'loss': call loss.backward() on it"
     assert d_pass, "no backward pass started from D's loss you returned as 'd_loss' (your discriminator_step does it)"
     assert "disc" not in vae_pass[0]["reached"], \
@@ -222,11 +189,11 @@ def check_factor_vae_step(fn: Callable) -> None:
     assert "model" in vae_pass[0]["reached"], "the VAE's loss did not reach the VAE's weights"
     assert "model" not in d_pass[0]["reached"], \
         "D's loss reached the encoder: give the discriminator detached codes (z.detach())"
-    if _close(loss, recon + kl - 10.0 * tc) and not _close(loss, recon + kl + 10.0 * tc):
+    if close(loss, recon + kl - 10.0 * tc) and not close(loss, recon + kl + 10.0 * tc):
         raise AssertionError("the TC term has the wrong sign: the VAE minimises recon + KL + γ·TC, it does not reward TC")
-    if _close(loss, recon + kl + tc) and not _close(loss, recon + kl + 10.0 * tc):
+    if close(loss, recon + kl + tc) and not close(loss, recon + kl + 10.0 * tc):
         raise AssertionError("the TC term is not weighted: multiply the TC estimate by gamma")
-    assert _close(loss, recon + kl + 10.0 * tc), \
+    assert close(loss, recon + kl + 10.0 * tc), \
         f"loss {loss:.4f} is not recon + KL + γ·TC = {recon:.4f} + {kl:.4f} + 10 × {tc:.4f} (γ = 10 here)"
     _, _, _, without = _traced_step(fn, gamma=0.0, seed=0)
     same = all(torch.equal(p, q) for p, q in zip(model.parameters(), without.parameters()))
