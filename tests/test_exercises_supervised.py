@@ -152,3 +152,54 @@ def test_probe_checker_accepts_a_fresh_held_out_probe():
 def test_probe_checker_rejects_mistakes(wrong, message):
     with pytest.raises(ExerciseFailed, match=message):
         ex.check_probe(wrong)
+
+
+def _two_phase(detach=True, freeze=True, beta=True, aux_weight=True, term=True, term_on_z=False, steps_order="ad"):
+    """Lesson 06's two-phase update, with one mistake switched on at a time."""
+    from advdis_lessons.losses.elbo import elbo_terms
+
+    def step(model, classifier, adversary, opts, x, y, encoder_term, w, b):
+        logits, mu, logvar, z = model(x)
+        adv_logits = adversary(mu.detach() if detach else mu).float()
+        adv_loss = F.cross_entropy(adv_logits, y)
+        opts["adversary"].zero_grad(set_to_none=True)
+        adv_loss.backward(retain_graph=not detach)
+        opts["adversary"].step()
+        adversary.requires_grad_(not freeze)
+        terms = elbo_terms(logits, x, mu, logvar)
+        aux_logits = classifier(z).float()
+        aux = F.cross_entropy(aux_logits, y)
+        loss = terms["recon"] + (b if beta else 1.0) * terms["kl"] + (w if aux_weight else 1.0) * aux
+        if term:
+            loss = loss + encoder_term(z if term_on_z else mu, y)
+        opts["vae"].zero_grad(set_to_none=True)
+        loss.backward()
+        opts["vae"].step()
+        adversary.requires_grad_(True)
+        return {"loss": loss.item(), "recon": terms["recon"].item(), "kl": terms["kl"].item(), "aux_loss": aux.item(),
+                "adv_loss": adv_loss.item(), "aux_logits": aux_logits.detach(), "adv_logits": adv_logits.detach()}
+
+    return step
+
+
+def test_two_phase_checker_accepts_the_lessons_update(monkeypatch):
+    from advdis_lessons.exercises.supervised import check_two_phase_step
+
+    monkeypatch.setenv("ADVDIS_EXERCISES", "strict")
+    assert check_two_phase_step(_two_phase()) is True
+
+
+@pytest.mark.parametrize("mistake, message", [
+    (dict(detach=False), "the adversary's loss reached the encoder"),
+    (dict(freeze=False), "freeze the adversary"),
+    (dict(beta=False), "weight the KL by beta"),
+    (dict(aux_weight=False), "by aux_weight"),
+    (dict(term=False), "call encoder_term"),
+    (dict(term_on_z=True), "not the sampled z"),
+])
+def test_two_phase_checker_names_the_mistake(mistake, message, monkeypatch):
+    from advdis_lessons.exercises.supervised import check_two_phase_step
+
+    monkeypatch.setenv("ADVDIS_EXERCISES", "strict")
+    with pytest.raises(ExerciseFailed, match=message):
+        check_two_phase_step(_two_phase(**mistake))

@@ -73,11 +73,11 @@ def trace_updates(fn: Callable, args: tuple, modules: dict, optimizers: dict) ->
     except RuntimeError as err:
         if "inplace" in str(err) or "in-place" in str(err) or "modified by an" in str(err):
             raise AssertionError("a backward pass needed weights that an optimizer step had already changed in place: "
-                                 "give the discriminator detached codes, so its loss does not go back through the "
-                                 "network that was just updated") from None
+                                 "give the discriminator (or adversary) detached codes, so its loss does not go "
+                                 "back through the network that was just updated") from None
         if "a second time" in str(err):
             raise AssertionError("a loss went back through a graph that an earlier backward had already freed: give "
-                                 "the discriminator detached codes (z.detach())") from None
+                                 "the discriminator (or adversary) detached codes (z.detach())") from None
         raise
     finally:
         for h in hooks:

@@ -189,3 +189,77 @@ def check_probe(fn: Callable) -> None:
     assert acc < 0.85, (f"on test codes with random labels the probe scored {acc:.3f}: it was fitted on the test set, "
                         "or scored on the training set. Fit a fresh classifier on (codes_train, y_train) only, "
                         "then score it on the test set")
+
+
+def _traced_two_phase(fn: Callable, beta: float, aux_weight: float) -> tuple[dict, list[dict], list[str], list]:
+    """Run fn(model, classifier, adversary, opts, x, y, encoder_term, aux_weight, beta) on a small split-latent VAE,
+    traced (see ``trace_updates``); the encoder term is the checker's own and records what it was given."""
+    from advdis_lessons.exercises.framework import trace_updates
+    from advdis_lessons.models import AttributeAdversary, ConvVAE
+
+    torch.manual_seed(0)
+    model = ConvVAE(z_dim=5, width="narrow")
+    classifier, adversary = AttributeAdversary([0, 1], 3, 5), AttributeAdversary([2, 3, 4], 3, 5)
+    x = (torch.rand(16, 1, 64, 64, generator=torch.Generator().manual_seed(1)) < 0.05).float()
+    y = torch.arange(16) % 3
+    opts = {"vae": torch.optim.Adam([*model.parameters(), *classifier.parameters()], lr=1e-3),
+            "adversary": torch.optim.Adam(adversary.parameters(), lr=1e-3, betas=(0.5, 0.9))}
+    with torch.no_grad():
+        mu_before = model.encode(x)[0]
+    given: list = []
+
+    def encoder_term(mu: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        value = 2.0 * maxent_term(adversary(mu).float())
+        given.append((mu, labels, float(value.detach())))
+        return value
+
+    def maxent_term(logits: torch.Tensor) -> torch.Tensor:
+        return -(F.log_softmax(logits, dim=1).mean(dim=1)).mean() - math.log(logits.shape[1])
+
+    modules = {"model": model, "classifier": classifier, "adversary": adversary}
+    out, passes, steps = trace_updates(fn, (model, classifier, adversary, opts, x, y, encoder_term, aux_weight, beta),
+                                       modules, opts)
+    return out, passes, steps, [given, mu_before, y]
+
+
+@checker("two_phase_step(model, classifier, adversary, opts, x, y, encoder_term, aux_weight, beta)")
+def check_two_phase_step(fn: Callable) -> None:
+    """Lesson 06: (1) the adversary learns on detached means; (2) the model and classifier learn on recon + β·KL +
+    aux_weight·CE(classifier(z), y) + encoder_term(μ, y) with the adversary frozen."""
+    from advdis_lessons.exercises.framework import close
+
+    beta, w = 20.0, 3.0
+    out, passes, steps, (given, mu_before, y) = _traced_two_phase(fn, beta, w)
+    keys = ("loss", "recon", "kl", "aux_loss", "adv_loss", "aux_logits", "adv_logits")
+    assert isinstance(out, dict) and all(k in out for k in keys), f"return a dict with the keys {', '.join(keys)}"
+    loss, recon, kl, aux, adv = (float(out[k]) for k in keys[:5])
+    assert sorted(steps) == ["adversary", "vae"], \
+        f"step each optimizer exactly once (opts['adversary'] and opts['vae']); they stepped: {steps or 'never'}"
+    adv_pass = [p for p in passes if close(p["value"], adv)]
+    model_pass = [p for p in passes if close(p["value"], loss)]
+    assert adv_pass, "no backward pass started from the adversary's loss you returned as 'adv_loss'"
+    assert model_pass, "no backward pass started from the model's loss you returned as 'loss'"
+    assert "model" not in adv_pass[0]["reached"], \
+        "the adversary's loss reached the encoder: give the adversary the detached means (mu.detach())"
+    assert "adversary" not in model_pass[0]["reached"], \
+        ("the model's loss reached the adversary's weights: freeze the adversary (requires_grad_(False)) in phase 2 "
+         "and unfreeze it after")
+    assert "classifier" in model_pass[0]["reached"], "the classifier on z_s must learn in phase 2, with the model"
+    assert given, "call encoder_term(mu, y) in phase 2: it is the encoder's side of the game"
+    mu, labels, term = given[0]
+    assert mu.requires_grad, "give encoder_term the encoder means with their graph (not detached), or it cannot train"
+    assert torch.allclose(mu.detach(), mu_before, atol=1e-5), \
+        "give encoder_term the encoder means mu (the adversary reads means), not the sampled z"
+    assert torch.equal(labels, y), "give encoder_term the labels y"
+    rest = loss - recon - term                        # float32 sums: compare what is left with a small tolerance
+    tol = 1e-3 + 1e-5 * abs(loss)
+
+    def near(value: float) -> bool:
+        return abs(rest - value) <= tol
+
+    if near(kl + w * aux) and not near(beta * kl + w * aux):
+        raise AssertionError("weight the KL by beta")
+    if near(beta * kl + aux) and not near(beta * kl + w * aux):
+        raise AssertionError("weight the classifier's cross-entropy by aux_weight")
+    assert near(beta * kl + w * aux), (f"loss {loss:.4f} is not recon + β·KL + aux_weight·CE + encoder_term = "
+                                       f"{recon:.4f} + {beta} × {kl:.4f} + {w} × {aux:.4f} + {term:.4f}")
