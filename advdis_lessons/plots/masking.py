@@ -19,6 +19,13 @@ from advdis_lessons.history import History
 _PROBE_COLOURS = ("tab:orange", "tab:red", "tab:purple", "tab:brown")
 
 
+def _probe_style(name: str, i: int) -> dict:
+    """One colour per kind of probe in every figure (logistic, MLP), dashed for the unmasked dims."""
+    low = name.lower()
+    colour = "tab:orange" if "logistic" in low else "tab:green" if "mlp" in low else _PROBE_COLOURS[i % len(_PROBE_COLOURS)]
+    return {"color": colour, "ls": "--" if "unmasked" in low else "-"}
+
+
 def _vector(values, name: str, n: int | None = None) -> np.ndarray:
     arr = np.asarray(values, dtype=float)
     if arr.ndim != 1:
@@ -89,7 +96,7 @@ def adversary_vs_probe(labels: Sequence[str], adversary_acc: Sequence[float], pr
         _, ax = plt.subplots(figsize=(1.8 + 1.6 * n, 3.8))
     width = 0.8 / len(series)
     x = np.arange(n)
-    colours = ("tab:blue",) + _PROBE_COLOURS
+    colours = ["tab:blue"] + [_probe_style(name, i)["color"] for i, name in enumerate(probes)]
     for i, ((name, vals), colour) in enumerate(zip(series.items(), colours)):
         pos = x - 0.4 + width * (i + 0.5)
         ok = np.isfinite(vals)
@@ -120,9 +127,9 @@ def lambda_tradeoff(recon: Sequence[float], accuracy: Mapping[str, Sequence[floa
     chance = _check_chance(chance)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4))
-    for (name, vals), colour in zip(accuracy.items(), _PROBE_COLOURS):
+    for i, (name, vals) in enumerate(accuracy.items()):
         y = _vector(vals, f"accuracy[{name!r}]", n)
-        ax.plot(x, y, "o-", color=colour, label=name)
+        ax.plot(x, y, marker="o", label=name, **_probe_style(name, i))
     first = _vector(next(iter(accuracy.values())), "accuracy", n)
     for i, (xi, yi, lab) in enumerate(zip(x, first, labels)):
         ax.annotate(lab, (xi, yi), textcoords="offset points", xytext=(5, 6 if i % 2 == 0 else -12), fontsize=8)
