@@ -145,6 +145,9 @@ def stability_block() -> str:
                 others = sorted({k for ks in kinds for k in ks} - {study.signature})
                 also = ", ".join(f"{k} ({sum(k in ks for ks in kinds)})" for k in others) or "–"
                 kl = "–" if spec.startswith("aae") else median_range([r["kl"] for r in runs], 1)
+                if not runs:
+                    out.append(f"| {name} ({study.signature}) | {label}: `{spec}` | 0 | not run yet | – | – | – | – |")
+                    continue
                 out.append(f"| {name} ({study.signature}) | {label}: `{spec}` | {len(runs)} | {said} of {len(runs)} | "
                            f"{also} | {median_range([r['mig'] for r in runs], 3)} | "
                            f"{median_range([r['recon'] for r in runs], 1)} | {kl} |")
