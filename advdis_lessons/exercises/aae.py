@@ -9,7 +9,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from advdis_lessons.exercises.framework import checker, close, trace_updates
+from advdis_lessons.exercises.framework import checker, reached_from, trace_updates
 from advdis_lessons.models.priors import PriorDiscriminator
 
 
@@ -110,18 +110,17 @@ def check_aae_step(fn: Callable) -> None:
     assert sorted(steps) == ["decoder", "discriminator", "encoder", "encoder"], \
         ("step the encoder's optimizer twice (after the reconstruction and after the adversarial loss), the decoder's "
          f"and the discriminator's once each; they stepped: {steps or 'never'}")
-    by = {name: [p for p in passes if close(p["value"], v)] for name, v in
-          (("recon", recon), ("d", d_loss), ("adv", w * adv))}
-    assert by["recon"], "no backward pass started from the reconstruction loss you returned as 'recon'"
-    assert by["d"], "no backward pass started from the discriminator's loss you returned as 'd_loss'"
-    if not by["adv"]:
-        raise AssertionError("no backward pass started from adv_weight × adv: multiply the encoder's adversarial loss "
-                             "by adv_weight before backward")
-    assert by["recon"][0]["reached"] == {"encoder", "decoder"}, \
-        f"the reconstruction loss should reach the encoder and decoder only; it reached {sorted(by['recon'][0]['reached'])}"
-    assert "encoder" not in by["d"][0]["reached"], \
+    recon_reached = reached_from(passes, recon, "no backward pass started from the reconstruction loss you returned "
+                                 "as 'recon'")
+    d_reached = reached_from(passes, d_loss, "no backward pass started from the discriminator's loss you returned as "
+                             "'d_loss'")
+    adv_reached = reached_from(passes, w * adv, "no backward pass started from adv_weight × adv: multiply the "
+                               "encoder's adversarial loss by adv_weight before backward")
+    assert recon_reached == {"encoder", "decoder"}, \
+        f"the reconstruction loss should reach the encoder and decoder only; it reached {sorted(recon_reached)}"
+    assert "encoder" not in d_reached, \
         "the discriminator's loss reached the encoder: give D detached codes (codes.detach())"
-    assert "discriminator" not in by["adv"][0]["reached"], \
+    assert "discriminator" not in adv_reached, \
         ("the encoder's adversarial loss reached D's weights: freeze D (disc.requires_grad_(False)) for that phase and "
          "unfreeze it after")
     assert adv >= 0, ("the adversarial loss is negative: use the non-saturating −log D(z) (softplus(−logits)), not "

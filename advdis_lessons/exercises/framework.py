@@ -88,3 +88,11 @@ def trace_updates(fn: Callable, args: tuple, modules: dict, optimizers: dict) ->
 def close(a: float, b: float, rel: float = 1e-4) -> bool:
     """Equal up to a relative tolerance (absolute near 0): for matching a returned loss to a backward pass."""
     return abs(a - b) <= rel * max(1.0, abs(a), abs(b))
+
+
+def reached_from(passes: list[dict], value: float, missing: str) -> set[str]:
+    """The weights reached by the first traced backward pass that started from ``value`` (a loss the learner
+    returned); fails with ``missing`` when no pass did."""
+    found = [p for p in passes if close(p["value"], value)]
+    assert found, missing
+    return found[0]["reached"]

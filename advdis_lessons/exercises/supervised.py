@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from advdis_lessons.exercises.framework import checker
+from advdis_lessons.exercises.framework import checker, reached_from, trace_updates
 from advdis_lessons.metrics.common import single_threaded
 
 
@@ -194,7 +194,6 @@ def check_probe(fn: Callable) -> None:
 def _traced_two_phase(fn: Callable, beta: float, aux_weight: float) -> tuple[dict, list[dict], list[str], list]:
     """Run fn(model, classifier, adversary, opts, x, y, encoder_term, aux_weight, beta) on a small split-latent VAE,
     traced (see ``trace_updates``); the encoder term is the checker's own and records what it was given."""
-    from advdis_lessons.exercises.framework import trace_updates
     from advdis_lessons.models import AttributeAdversary, ConvVAE
 
     torch.manual_seed(0)
@@ -226,8 +225,6 @@ def _traced_two_phase(fn: Callable, beta: float, aux_weight: float) -> tuple[dic
 def check_two_phase_step(fn: Callable) -> None:
     """Lesson 06: (1) the adversary learns on detached means; (2) the model and classifier learn on recon + β·KL +
     aux_weight·CE(classifier(z), y) + encoder_term(μ, y) with the adversary frozen."""
-    from advdis_lessons.exercises.framework import close
-
     beta, w = 20.0, 3.0
     out, passes, steps, (given, mu_before, y) = _traced_two_phase(fn, beta, w)
     keys = ("loss", "recon", "kl", "aux_loss", "adv_loss", "aux_logits", "adv_logits")
@@ -235,16 +232,15 @@ def check_two_phase_step(fn: Callable) -> None:
     loss, recon, kl, aux, adv = (float(out[k]) for k in keys[:5])
     assert sorted(steps) == ["adversary", "vae"], \
         f"step each optimizer exactly once (opts['adversary'] and opts['vae']); they stepped: {steps or 'never'}"
-    adv_pass = [p for p in passes if close(p["value"], adv)]
-    model_pass = [p for p in passes if close(p["value"], loss)]
-    assert adv_pass, "no backward pass started from the adversary's loss you returned as 'adv_loss'"
-    assert model_pass, "no backward pass started from the model's loss you returned as 'loss'"
-    assert "model" not in adv_pass[0]["reached"], \
+    adv_reached = reached_from(passes, adv, "no backward pass started from the adversary's loss you returned as "
+                               "'adv_loss'")
+    model_reached = reached_from(passes, loss, "no backward pass started from the model's loss you returned as 'loss'")
+    assert "model" not in adv_reached, \
         "the adversary's loss reached the encoder: give the adversary the detached means (mu.detach())"
-    assert "adversary" not in model_pass[0]["reached"], \
+    assert "adversary" not in model_reached, \
         ("the model's loss reached the adversary's weights: freeze the adversary (requires_grad_(False)) in phase 2 "
          "and unfreeze it after")
-    assert "classifier" in model_pass[0]["reached"], "the classifier on z_s must learn in phase 2, with the model"
+    assert "classifier" in model_reached, "the classifier on z_s must learn in phase 2, with the model"
     assert given, "call encoder_term(mu, y) in phase 2: it is the encoder's side of the game"
     mu, labels, term = given[0]
     assert mu.requires_grad, "give encoder_term the encoder means with their graph (not detached), or it cannot train"

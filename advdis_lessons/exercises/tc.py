@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from advdis_lessons.exercises.framework import checker, close, trace_updates
+from advdis_lessons.exercises.framework import checker, close, reached_from, trace_updates
 
 
 def _correlated(n: int, d: int, rho: float, seed: int) -> torch.Tensor:
@@ -179,15 +179,15 @@ def check_factor_vae_step(fn: Callable) -> None:
     loss, recon, kl, tc, d_loss = (float(out[k]) for k in _STEP_KEYS[:5])
     assert sorted(steps) == ["disc", "vae"], \
         f"step each optimizer exactly once (opt_vae.step() and opt_disc.step()); they stepped: {steps or 'never'}"
-    vae_pass = [p for p in passes if close(p["value"], loss)]
-    d_pass = [p for p in passes if close(p["value"], d_loss)]
-    assert vae_pass, "no backward pass started from the VAE loss you returned as 'loss': call loss.backward() on it"
-    assert d_pass, "no backward pass started from D's loss you returned as 'd_loss' (your discriminator_step does it)"
-    assert "disc" not in vae_pass[0]["reached"], \
+    vae_reached = reached_from(passes, loss, "no backward pass started from the VAE loss you returned as 'loss': "
+                               "call loss.backward() on it")
+    d_reached = reached_from(passes, d_loss, "no backward pass started from D's loss you returned as 'd_loss' (your "
+                             "discriminator_step does it)")
+    assert "disc" not in vae_reached, \
         ("the VAE's loss reached D's weights: freeze D for the VAE update (disc.requires_grad_(False)) and unfreeze it "
          "before D's own step")
-    assert "model" in vae_pass[0]["reached"], "the VAE's loss did not reach the VAE's weights"
-    assert "model" not in d_pass[0]["reached"], \
+    assert "model" in vae_reached, "the VAE's loss did not reach the VAE's weights"
+    assert "model" not in d_reached, \
         "D's loss reached the encoder: give the discriminator detached codes (z.detach())"
     if close(loss, recon + kl - 10.0 * tc) and not close(loss, recon + kl + 10.0 * tc):
         raise AssertionError("the TC term has the wrong sign: the VAE minimises recon + KL + γ·TC, it does not reward TC")

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import ticker
 
-from advdis_lessons.stats import finite, groups, pareto_front, spread
+from advdis_lessons.stats import groups, pareto_front, spread
 
 FAMILY_COLOURS = {"adversarial": "tab:red", "non-adversarial": "tab:blue", "supervised": "tab:green"}
 """One colour per kind of method, the same in every figure of the lesson."""
@@ -122,7 +122,7 @@ def frontier(rows: Sequence[Mapping], x: str = "recon", y: str = "mig", order: S
             ax.scatter(*zip(*inside), s=14, color=c, alpha=0.45, zorder=2)
         if beyond:
             ax.scatter(*zip(*beyond), s=30, color=c, alpha=0.6, marker=">", zorder=2)
-        mx, my = spread(xs)[0] if finite(xs) else np.nan, spread(ys)[0] if finite(ys) else np.nan
+        mx, my = spread(xs)[0], spread(ys)[0]          # NaN when no run of the spec has a finite value
         med_x.append(mx), med_y.append(my)
         if np.isfinite(mx) and np.isfinite(my):
             shown = min(mx, edge)
