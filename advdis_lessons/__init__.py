@@ -15,9 +15,10 @@ Layers, lowest first (a module imports only from its own layer or below; ``tests
 - ``checkpoints``: save, load, ``train_or_load``.
 - ``plots``, ``widgets``, ``exercises``, ``stability``, ``sweep``: what the lessons show and check, lesson 08's game
   and failure-and-remedy studies, and lesson 09's sweep runner (local worker processes or a Ray cluster).
-- ``tools``: maintainer commands (``python -m advdis_lessons.tools.pretrain``, ``... .tools.nbtools``).
+- ``tools``, ``publish``: maintainer commands (``python -m advdis_lessons.tools.pretrain``, ``... .tools.nbtools``)
+  and the course in its other forms: offline slide decks and the static site (``make slides``, ``make site``).
 
 The lessons import what they teach from these subpackages, e.g. ``from advdis_lessons.data import DSprites``,
 ``from advdis_lessons.methods import FactorVAE``, ``from advdis_lessons.checkpoints import train_or_load``.
 """
-__version__ = "0.4.0"
+__version__ = "0.5.0"

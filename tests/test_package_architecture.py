@@ -15,7 +15,7 @@ LAYERS = [
     {"methods"},                                      # the training methods
     {"checkpoints"},                                  # save / load / train_or_load
     {"plots", "widgets", "exercises", "stability", "sweep"},  # what lessons show, study and sweep
-    {"tools"},                                        # maintainer commands
+    {"tools", "publish"},                             # maintainer commands; slides and site
 ]
 LEVEL = {name: i for i, names in enumerate(LAYERS) for name in names}
 

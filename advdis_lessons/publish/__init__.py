@@ -1,0 +1,1 @@
+"""Publishing the lessons, offline: the static site (``site``) and a reveal.js lecture deck per lesson (``slides``)."""
