@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 TORCH  ?= torch==2.13.0
 EXTRAS ?= dev
 # One test worker per core; --dist loadscope keeps each notebook (and each test file) whole in one worker.
-PYTEST_ARGS ?= -n auto --dist loadscope
+PYTEST_ARGS ?= -n auto --dist loadscope --durations=25
 
 .PHONY: lab instructor test setup render students results benchmarks site slides clean
 

@@ -19,6 +19,7 @@ import pytest
 from sklearn.svm import LinearSVC
 
 from advdis_lessons import metrics as M
+from advdis_lessons.metrics.evaluate import GROUPS
 
 SIZES = (3, 6, 40, 32, 32)
 N_TRAIN, N_TEST = M.PRESETS["fast"]["samples"]["n_train"], M.PRESETS["fast"]["samples"]["n_test"]
@@ -245,10 +246,14 @@ def test_fast_dci_matches_live_exact_on_identity_codes():
 @pytest.mark.slow
 @pytest.mark.parametrize("encode", [identity, rotated], ids=["identity", "rotated"])
 def test_fast_preset_matches_dlib_preset(encode, fast_scores):
-    """Runs exact DCI on 10,000 points: about 1 min (identity) and 4 min (rotated)."""
-    dlib = M.evaluate(DATASET, encode, preset="dlib")
+    """Every metric of the dlib preset on identity codes (exact DCI on 10,000 points: about 1 min); on rotated codes
+    every metric but DCI, whose exact estimator there takes 4 min and which
+    ``test_fast_dci_matches_exact_reference`` already checks against exact DCI at the dlib preset's size."""
+    groups = None if encode is identity else [g for g in GROUPS if g != "dci"]
+    dlib = M.evaluate(DATASET, encode, preset="dlib", only=groups)
     fast = fast_scores[encode.__name__]
-    assert set(dlib) == set(fast)
+    assert set(dlib) <= set(fast) and (groups is not None or set(dlib) == set(fast))
+    assert groups is None or not any(k.startswith("dci") for k in dlib)
     for key in dlib:
         assert abs(fast[key] - dlib[key]) <= 0.05, (key, fast[key], dlib[key])
 

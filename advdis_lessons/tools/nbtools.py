@@ -79,9 +79,12 @@ def execute(nb: nbformat.NotebookNode, path: Path, budget: str = "lesson", timeo
 
 
 def render(path: Path, budget: str = "lesson", timeout: int = 1800) -> float:
-    """Execute a notebook at ``budget``, stamp it and save it; returns seconds."""
+    """Execute a notebook at ``budget``, stamp it, bring its slide metadata up to date and save it; returns seconds."""
+    from advdis_lessons.publish import tagging
+
     nb = nbformat.read(path, as_version=4)
     seconds = execute(nb, path, budget, timeout)
+    tagging.apply(nb)
     nb.metadata["advdis"] = {"code_hash": code_hash(nb), "budget": budget, "seconds": round(seconds, 1)}
     atomic.write_text(path, nbformat.writes(nb) + "\n")
     return seconds
