@@ -144,13 +144,14 @@ def test_check_names_the_cell_that_differs(tmp_path, capsys):
     lesson = LESSONS[3]
     copy = tmp_path / lesson.name
     nb = nbformat.read(lesson, as_version=4)
-    nb.cells[5].metadata["slideshow"]["slide_type"] = "fragment"
-    nb.cells.insert(9, nbformat.v4.new_markdown_cell("A new cell, not yet tagged"))
+    i = next(k for k, c in enumerate(nb.cells) if c.cell_type == "code" and c.metadata["slideshow"]["slide_type"] == "-")
+    nb.cells[i].metadata["slideshow"]["slide_type"] = "fragment"
+    nb.cells.insert(i + 4, nbformat.v4.new_markdown_cell("A new cell, not yet tagged"))
     copy.write_text(nbformat.writes(nb) + "\n")
     assert slides.main(["tag", "--check", str(copy)]) == 1
     out = capsys.readouterr().out
-    assert f"{lesson.name}: cell 5 (code, " in out and "has slide_type 'fragment'; the rule says '-'" in out
-    assert "cell 9 (markdown, 'A new cell, not yet tagged') has no slide_type" in out
+    assert f"{lesson.name}: cell {i} (code, " in out and "has slide_type 'fragment'; the rule says '-'" in out
+    assert f"cell {i + 4} (markdown, 'A new cell, not yet tagged') has no slide_type" in out
     before = copy.read_bytes()
     assert slides.main(["tag", "--check", str(copy)]) == 1 and copy.read_bytes() == before  # --check writes nothing
 
