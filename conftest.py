@@ -17,9 +17,9 @@ def pytest_configure(config):
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     if workers > 1:
         os.environ.setdefault("ADVDIS_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
-        import torch
+        from advdis_lessons import config
 
-        torch.set_num_threads(int(os.environ["ADVDIS_THREADS"]))
+        config.set_threads()
     for var, sub in (("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "mpl"), ("JUPYTER_RUNTIME_DIR", "runtime"),
                      ("JUPYTER_CONFIG_DIR", "jupyter"), ("TORCHINDUCTOR_CACHE_DIR", "inductor")):
         os.environ.setdefault(var, os.path.join(_CACHE, sub))
