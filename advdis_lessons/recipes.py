@@ -90,7 +90,7 @@ _MODEL_KEYS = ("width", "z_dim", "pixel_mean")
 
 
 def _value(text: str) -> object:
-    """'1e-3' -> 0.001, '32' -> 32, 'true' -> True; anything else stays a string."""
+    """'1e-3' -> 0.001, '32' -> 32, 'true' -> True, '2+3+4' -> [2, 3, 4]; anything else stays a string."""
     if text.lower() in ("true", "false"):
         return text.lower() == "true"
     for kind in (int, float):
@@ -98,6 +98,8 @@ def _value(text: str) -> object:
             return kind(text)
         except ValueError:
             pass
+    if "+" in text:  # not a number (1e+3 is one), so a list
+        return [_value(part) for part in text.split("+")]
     return text
 
 
@@ -106,6 +108,7 @@ def variant(spec: str) -> dict:
 
     ``batch_size``, ``precision`` and ``seed`` are top-level keys, ``width``, ``z_dim`` and ``pixel_mean`` go to the model,
     anything else (``lr``, ``beta``, ``gamma``, ``d_lr``, ``d_paper``, ``lam`` ...) to the method's params.
+    A list is written with ``+`` between its items: ``masked_dims=2+3+4``.
     Example: ``variant("beta_vae_b4:precision=bf16,lr=1e-3")``.
     """
     name, _, rest = spec.partition(":")
@@ -118,6 +121,9 @@ def variant(spec: str) -> dict:
         value, old = _value(text), target.get(key)
         if isinstance(old, (int, float)) and not isinstance(old, bool) and not isinstance(value, (int, float)):
             raise ValueError(f"lever {key}={text!r} in {spec!r} must be a number (the recipe has {key}={old!r})")
+        if isinstance(old, list) and not isinstance(value, list):
+            raise ValueError(f"lever {key}={text!r} in {spec!r} must be a list joined by '+', e.g. {key}=2+3+4 "
+                             f"(the recipe has {key}={old!r})")
         target[key] = value
     if cfg.get("precision", "fp32") not in ("auto", "fp32", "bf16"):
         raise ValueError(f"precision {cfg['precision']!r} in {spec!r} is not one of auto, fp32, bf16")

@@ -1,4 +1,4 @@
-"""Targets of lessons 06-07, measured: swap IoU and shape leakage of supervised-adversary recipes.
+"""Targets of lessons 06-07, measured: swap IoU and shape leakage of supervised-adversary and masking recipes.
 
     python benchmarks/supervised_quality.py supervised_flip supervised_grl:precision=bf16 --steps 20000
     python benchmarks/supervised_quality.py --from-data supervised_grl supervised_flip supervised_maxent
@@ -6,6 +6,7 @@
     python benchmarks/supervised_quality.py supervised_flip:s_beta=3 --save /tmp/models   # keep the model
     python benchmarks/supervised_quality.py supervised_maxent supervised_flip --summary   # all seeds, from the CSV
 
+A masking recipe (lesson 07) is measured the same way with z_u = its masked dims and z_s = the kept ones.
 Each spec is a recipe name with optional levers (``recipes.variant``: ``name:key=value,...``). It trains
 the spec for ``--steps`` updates (``--from-data`` instead loads the shipped ``data/NAME.pt``), then measures,
 on fresh images from the renderer:
@@ -21,6 +22,9 @@ on fresh images from the renderer:
   noise to the decoder, but its mean can still wiggle with the shape, far below the noise;
 * ``u_mlp_collapsed``: the MLP probe on the means of the other z_u dims (KL <= 0.1 nats), when there are any;
 * ``swap`` / ``unchanged`` / ``recon_iou``: ``swaps.swap_iou`` over 1,024 pairs with different shapes;
+* ``swap_shape`` / ``swap_shape_unchanged`` / ``swap_shape_recon``: how often the swap reads as the donor's shape,
+  how often A decoded unchanged does, and how often A's reconstruction reads as A's own shape
+  (``shape_fidelity.swap_shape_accuracy``: the renderer's templates, scale and orientation searched). Empty in older rows;
 * ``s_shape_mi`` / ``s_scale_mi``: the largest normalised mutual information I(z_j; v) / H(v) of a z_s dim with
   shape and with scale (5,000 images, 20 bins, as MIG): what a swap of z_s actually moves.
 
@@ -49,7 +53,7 @@ from advdis_lessons.stats import median_range
 RESULTS = Path(__file__).parent / "results" / "supervised_quality.csv"
 FIELDS = ["spec", "seed", "steps", "train_s", "recon", "adv_end", "cls_end", "u_mlp", "s_mlp", "chance",
           "swap", "unchanged", "recon_iou", "s_shape_mi", "s_scale_mi", "target_met", "u_mlp_sample",
-          "u_active", "u_mlp_active", "u_mlp_collapsed"]
+          "u_active", "u_mlp_active", "u_mlp_collapsed", "swap_shape", "swap_shape_unchanged", "swap_shape_recon"]
 
 
 def measure(method, s_dims: list[int], history=None) -> dict[str, float]:
@@ -72,7 +76,8 @@ def measure(method, s_dims: list[int], history=None) -> dict[str, float]:
            "s_shape_mi": float(mi[:, FACTOR_NAMES.index("shape")].max()),
            "s_scale_mi": float(mi[:, FACTOR_NAMES.index("scale")].max()), "u_mlp_sample": q["leak_u_sample"],
            "u_active": " ".join(map(str, active)), "u_mlp_active": on_active["mlp"],
-           "u_mlp_collapsed": on_collapsed["mlp"]}
+           "u_mlp_collapsed": on_collapsed["mlp"], "swap_shape": q["swap_shape"],
+           "swap_shape_unchanged": q["swap_shape_unchanged"], "swap_shape_recon": q["swap_shape_recon"]}
     row["target_met"] = q["target_met"]
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}
 
@@ -94,7 +99,11 @@ def run(spec: str, seed: int, steps: int | None, from_data: bool, save_dir: Path
             name = re.sub(r"[^A-Za-z0-9_.-]+", "_", spec) + f"_seed{seed}.pt"
             checkpoints.save(save_dir / name, method, cfg, history=history, budget="full", steps=n_steps,
                              seed=seed, wall_time=train_s)
-    s_dims = list(cfg["params"].get("s_dims", [0, 1]))
+    params, z_dim = cfg["params"], int(cfg["model"].get("z_dim", 10))
+    if "masked_dims" in params:  # a masking recipe: z_u = the censored dims, z_s = the kept ones
+        s_dims = [d for d in range(z_dim) if d not in params["masked_dims"]]
+    else:
+        s_dims = list(params.get("s_dims", [0, 1]))
     label = Path(spec).stem if from_data and spec.endswith(".pt") else spec
     row = {"spec": label, "seed": cfg.get("seed", seed), "steps": n_steps, "train_s": round(float(train_s), 1)}
     row.update(measure(method, s_dims, history))

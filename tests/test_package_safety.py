@@ -2,6 +2,7 @@
 typos and tampered files each get a clear message and leave the shipped files as they were."""
 import json
 import pathlib
+import warnings
 
 import numpy as np
 import pytest
@@ -62,6 +63,13 @@ def test_loading_says_what_it_loaded_and_warns_below_the_full_budget(data_dir, c
     pretrain.pretrain("tiny", "smoke", device="cpu", force=True)
     with pytest.warns(UserWarning, match=r"tiny.pt holds 2 steps, fewer than its recipe's full budget \(6\)"):
         checkpoints.train_or_load("tiny", device="cpu")
+    side = json.loads((data_dir / "tiny.json").read_text())
+    side["run"] = {"stopped": "plateau"}  # what a long run that ended by its plateau rule records
+    (data_dir / "tiny.json").write_text(json.dumps(side))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        checkpoints.train_or_load("tiny", device="cpu")
+    assert "tiny.pt stopped at 2 of 6 steps: its metrics had plateaued" in capsys.readouterr().out
 
 
 def test_every_name_is_checked_before_anything_trains(data_dir, monkeypatch, capsys):

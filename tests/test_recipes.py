@@ -35,12 +35,17 @@ def test_variant_changes_levers_in_the_right_place():
     assert cfg["params"]["gamma"] == recipes.get_config("factor_vae_g35")["params"]["gamma"]
     assert recipes.variant("beta_vae_b4") == recipes.get_config("beta_vae_b4")
     checkpoints.make_method(cfg, device="cpu")  # still a buildable config
+    masked = recipes.variant("masking_shape:z_dim=5,masked_dims=2+3+4,lr=1e+3")
+    assert masked["params"]["masked_dims"] == [2, 3, 4] and masked["model"]["z_dim"] == 5
+    assert masked["params"]["lr"] == pytest.approx(1000.0)
 
 
 @pytest.mark.parametrize("spec, message", [
     ("nope:lr=1", "unknown config 'nope'"),
     ("beta_vae_b4:lr", "lever 'lr' in 'beta_vae_b4:lr' is not key=value"),
     ("beta_vae_b4:precision=fp16", "precision 'fp16' .* is not one of auto, fp32, bf16"),
+    ("masking_shape:masked_dims=2", "masked_dims='2' .* must be a list joined by '\\+', e.g. masked_dims=2\\+3\\+4"),
+    ("beta_vae_b4:lr=1+2", "lever lr='1\\+2' .* must be a number"),
 ])
 def test_variant_rejects_bad_specs(spec, message):
     with pytest.raises(ValueError, match=message):
