@@ -21,10 +21,14 @@ def main() -> int:
     p.add_argument("--budget", default="smoke", choices=("smoke", "lesson", "full"))
     p.add_argument("names", nargs="*")
     args = p.parse_args()
+    try:
+        paths = notebooks(args.names)
+    except ValueError as err:
+        p.error(str(err))
     target = TARGETS.get(args.budget)
     print(f"command: python {' '.join(sys.argv)}  ({os.cpu_count()} cores, ADVDIS_THREADS={os.environ.get('ADVDIS_THREADS', 'all')})")
     over = 0
-    for path in notebooks(args.names):
+    for path in paths:
         seconds = execute(nbformat.read(path, as_version=4), path, args.budget)
         flag = "" if target is None or seconds <= target else f"  OVER the {target} s target"
         over += bool(flag)

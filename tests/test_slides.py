@@ -8,8 +8,9 @@ import nbformat
 import pytest
 
 from advdis_lessons.publish import slides, tagging, vendor
+from advdis_lessons.tools import nbtools
 
-LESSONS = slides.lessons()
+LESSONS = nbtools.notebooks()
 REMOTE = re.compile(r"^\s*(?:[a-z][\w+.-]*:)?//", re.IGNORECASE)   # http://, https://, //host: loaded from elsewhere
 CSS_REFS = re.compile(r"""@import\s+(?:url\()?\s*['"]?([^'")\s;]+)|url\(\s*['"]?([^'")]+)""", re.IGNORECASE)
 # What a page loads (a link the reader clicks, <a href>, may point anywhere).

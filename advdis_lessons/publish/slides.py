@@ -29,7 +29,7 @@ import nbformat
 from advdis_lessons import atomic
 from advdis_lessons.publish import tagging, vendor
 from advdis_lessons.publish.site_notebook import STATE, VIEW, static_view
-from advdis_lessons.tools.nbtools import NOTEBOOK_DIR
+from advdis_lessons.tools.nbtools import NOTEBOOK_DIR, notebooks
 
 if TYPE_CHECKING:
     from nbconvert.exporters import SlidesExporter
@@ -39,23 +39,6 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE = "reveal_offline"
 LESSON_LINK = re.compile(r"^(\d\d_[\w-]+)\.ipynb(#.*)?$")
 MD_LINK = re.compile(r"(\]\()([^)\s]+)")
-
-
-def lessons(names: list[str] | None = None) -> list[Path]:
-    """Lesson notebooks by name fragment or path (all lessons when ``names`` is empty)."""
-    every = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
-    if not names:
-        return every
-    chosen: list[Path] = []
-    for name in names:
-        if name.endswith(".ipynb") and Path(name).is_file():
-            found = [Path(name)]
-        else:
-            found = [p for p in every if name in p.name]
-        if not found:
-            raise ValueError(f"no lesson matches {name!r}; the lessons are {', '.join(p.stem for p in every)}")
-        chosen += [p for p in found if p not in chosen]
-    return chosen
 
 
 def tag(paths: list[Path], check: bool = False) -> dict[Path, list[str]]:
@@ -140,7 +123,7 @@ def build(out: Path, paths: list[Path] | None = None, cache: Path | None = None,
           log: Callable[[str], Any] = print) -> list[Path]:
     """Write one deck per lesson of ``paths`` (all lessons by default) into ``out``, with ``vendor/`` and an index."""
     out = check_out(out)
-    paths = paths if paths is not None else lessons()
+    paths = paths if paths is not None else notebooks()
     t0 = time.perf_counter()
     size = vendor.install(out, cache)
     log(f"vendor/: {size / 1e6:.1f} MB (reveal.js {vendor.REVEAL_VERSION}, MathJax 2)")
@@ -171,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--cache", type=Path, default=None, help="reveal.js download cache (default build/vendor)")
     args = parser.parse_args(argv)
     try:
-        paths = lessons(args.lessons)
+        paths = notebooks(args.lessons)
         if args.cmd == "build":
             build(args.out, paths, args.cache)
             return 0

@@ -35,13 +35,23 @@ def code_hash(nb: nbformat.NotebookNode) -> str:
 
 
 def notebooks(names: list[str] | None = None) -> list[Path]:
-    """Lesson notebooks by path or name fragment (all of them when ``names`` is empty)."""
-    paths = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+    """Lesson notebooks by name fragment or path (all lessons when ``names`` is empty), in lesson order.
+
+    Raises:
+        ValueError: a name matches no lesson (the message lists the lessons).
+    """
+    every = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
     if not names:
-        return paths
-    chosen = [p for p in paths if any(n in p.name or Path(n).resolve() == p for n in names)]
-    if not chosen:
-        raise SystemExit(f"no notebook matches {names}; have: {', '.join(p.name for p in paths)}")
+        return every
+    chosen: list[Path] = []
+    for name in names:
+        if name.endswith(".ipynb") and Path(name).is_file():
+            found = [Path(name)]
+        else:
+            found = [p for p in every if name in p.name]
+        if not found:
+            raise ValueError(f"no lesson matches {name!r}; the lessons are {', '.join(p.stem for p in every)}")
+        chosen += [p for p in found if p not in chosen]
     return chosen
 
 
@@ -149,7 +159,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("check", help="report stale stamps and error outputs")
     args = parser.parse_args(argv)
     if args.cmd == "render":
-        for p in notebooks(args.names):
+        try:
+            paths = notebooks(args.names)
+        except ValueError as err:
+            parser.error(str(err))
+        for p in paths:
             print(f"{p.name}: {render(p, args.budget):.1f} s at budget {args.budget}", flush=True)
     elif args.cmd == "students":
         try:
