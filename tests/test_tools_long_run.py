@@ -165,3 +165,6 @@ def test_the_command_resumes_and_says_where_it_stopped(tmp_path, monkeypatch, ca
     assert "training in fp32 on cpu" in out.out  # the config's precision, not a timed choice
     assert (tmp_path / "tiny_run.pt").exists() and not (tmp_path / "runs" / "tiny_run.state.pt").exists()
     assert [r["step"] for r in run_log.read_rows(tmp_path / "runs" / "tiny_run.csv")] == [0, 50, 100]
+    line = run_log.status("tiny_run")  # a finished run is read from its sidecar, its path named relative to data/
+    assert line.startswith("tiny_run: finished at step 100 / 100 (stopped: done)") and "shipped as tiny_run.pt" in line
+    assert "at step 100:" in line and str(tmp_path) not in line

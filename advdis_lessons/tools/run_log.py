@@ -67,15 +67,20 @@ def status(name: str, folder: str | Path | None = None) -> str:
     folder = Path(folder) if folder is not None else checkpoints.DATA_DIR / "runs"
     target = int(get_config(name)["steps"]["full"])
     state_path = folder / f"{name}.state.pt"
-    if not state_path.exists():
-        done = folder.parent / f"{name}.pt"
-        return f"{name}: finished ({done})" if done.exists() else f"{name}: not started"
-    state = run_state.load(state_path)
-    seg = state["segments"][-1] if state["segments"] else {}
     rows = read_rows(folder / f"{name}.csv")
     last = rows[-1] if rows else {}
     metrics = ", ".join(f"{k} {last[k]:g}" for k in ("recon", "kl", "mig", "factor_vae", "shape_fidelity")
                         if k in last)
+    if not state_path.exists():
+        done = folder.parent / f"{name}.pt"
+        if not done.exists():
+            return f"{name}: not started"
+        side = checkpoints.read_sidecar(done)
+        return (f"{name}: finished at step {int(side['steps']):,} / {target:,} (stopped: "
+                f"{side.get('run', {}).get('stopped', '?')}), {side['wall_time_s'] / 3600:.2f} h trained, shipped as "
+                f"{done.name}; at step {int(last.get('step', 0)):,}: {metrics}")
+    state = run_state.load(state_path)
+    seg = state["segments"][-1] if state["segments"] else {}
     return (f"{name}: step {state['step']:,} / {target:,} ({100 * state['step'] / target:.1f}%), "
             f"{state['train_s'] / 3600:.2f} h trained, last segment {seg.get('precision', '?')} at "
             f"{seg.get('steps_per_s', float('nan'))} steps/s; at step {int(last.get('step', 0)):,}: {metrics}")
