@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import shipped_table  # noqa: E402  (benchmarks/shipped_table.py)
 
+from advdis_lessons import checkpoints  # noqa: E402
 from advdis_lessons.recipes import CONFIGS  # noqa: E402
 from advdis_lessons.stability import studies  # noqa: E402
 from advdis_lessons.stats import median_range  # noqa: E402
@@ -82,7 +83,7 @@ def long_runs_block() -> str:
     out = []
     for name in LONG_RUNS:
         out.append(f"**{name}** — {run_log.status(name).split(': ', 1)[1]}")
-        rows = run_log.read_rows(ROOT / "data" / "runs" / f"{name}.csv")
+        rows = run_log.read_rows(checkpoints.DATA_DIR / "runs" / f"{name}.csv")
         if not rows:
             out.append("")
             continue

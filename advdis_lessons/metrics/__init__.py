@@ -12,8 +12,9 @@ from advdis_lessons.metrics.leakage import leakage, sampled_codes
 from advdis_lessons.metrics.mmd import mmd
 from advdis_lessons.metrics.probe import explicitness, probe_accuracy, sap
 from advdis_lessons.metrics.shape_fidelity import read_shapes, reconstruction_shape_accuracy, swap_shape_accuracy
+from advdis_lessons.metrics.traversal import traversal_effects
 
 __all__ = ["PRESETS", "beta_vae_score", "dci", "evaluate", "explicitness", "factor_entropies", "factor_vae_score",
            "heldout_terms", "leakage", "mig", "mmd", "modularity", "mutual_info_matrix", "probe_accuracy",
            "read_shapes", "reconstruction_shape_accuracy", "sample_codes", "sampled_codes", "sap",
-           "swap_shape_accuracy"]
+           "swap_shape_accuracy", "traversal_effects"]
