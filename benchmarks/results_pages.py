@@ -39,7 +39,8 @@ LESSONS = [  # number, notebook (None: not written yet), title, what it teaches
      "capacity annealing"),
     ("04", "04_factorvae.ipynb", "FactorVAE",
      "total correlation, permute-dims, the density-ratio trick checked against analytic TC, the detached "
-     "discriminator step, a γ sweep against β-VAE at equal reconstruction"),
+     "discriminator step, a γ sweep against β-VAE at equal reconstruction, the published recipe trained to a plateau "
+     "(independent, not disentangled)"),
     ("05", "05_aae_prior_matching.ipynb", "AAE prior matching",
      "adversarial q(z) vs p(z) on a 2-D toy and on dSprites, factorial priors, why an isotropic Gaussian cannot "
      "pick axes (rotation test)"),
@@ -47,7 +48,8 @@ LESSONS = [  # number, notebook (None: not written yet), title, what it teaches
      "split latents, gradient reversal vs flipped labels vs max-entropy, a class-conditional prior for z_s, leakage "
      "read three ways, partial labels, attribute swaps scored against the renderer, the size–shape confound"),
     ("07", "07_adversarial_masking.ipynb", "adversarial masking",
-     "censoring an attribute; training-time adversary vs a fresh post-hoc probe; the λ trade-off"),
+     "censoring an attribute; training-time adversary vs a fresh post-hoc probe; the λ trade-off; a censoring that "
+     "holds once the attribute has a home"),
     ("08", "08_stability.ipynb", "stability",
      "the two-player game and why gradient steps circle, a health monitor that names failures while training, "
      "remedies (two time-scales, D steps, spectral norm, R1, warm-up, clipping) over 3 seeds, seeds against settings"),

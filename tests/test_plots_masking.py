@@ -72,6 +72,14 @@ def test_adversary_vs_probe_draws_one_bar_per_finite_value():
     assert {"training adversary", "logistic", "mlp"} <= set(legend)
 
 
+def test_a_probe_on_samples_is_hatched_in_its_probes_colour():
+    ax = plots_masking.adversary_vs_probe(["a", "b"], [0.4, 0.5], {"MLP, means": [0.6, 0.7], "MLP, samples": [0.5, 0.55]},
+                                          chance=1 / 3)
+    bars = {round(p.get_height(), 6): p for p in ax.patches}
+    assert bars[0.6].get_hatch() is None and bars[0.5].get_hatch() == "//"  # 0.6 and 0.5: the first model's probes
+    assert bars[0.6].get_facecolor() == bars[0.5].get_facecolor()
+
+
 def test_adversary_vs_probe_uses_the_given_axes():
     fig, ax = plt.subplots()
     assert plots_masking.adversary_vs_probe(["a"], [0.5], {"p": [0.6]}, chance=0.5, ax=ax) is ax

@@ -85,6 +85,8 @@ def adversary_vs_probe(labels: Sequence[str], adversary_acc: Sequence[float], pr
                        chance: float, ax=None):
     """Grouped bars, one group per model: the training adversary's accuracy, then each post-hoc probe's.
 
+    A probe whose name mentions samples (a reading of sampled codes) is hatched in its probe's colour.
+
     ``probes`` maps a probe name (e.g. "logistic probe") to one accuracy per model. A NaN adversary
     accuracy (a model trained without an adversary) leaves its bar out and writes "no adversary".
     """
@@ -100,7 +102,8 @@ def adversary_vs_probe(labels: Sequence[str], adversary_acc: Sequence[float], pr
     for i, ((name, vals), colour) in enumerate(zip(series.items(), colours)):
         pos = x - 0.4 + width * (i + 0.5)
         ok = np.isfinite(vals)
-        ax.bar(pos[ok], vals[ok], width, color=colour, label=name)
+        hatch = "//" if "sample" in name.lower() else None  # a probe on sampled codes: same colour, hatched
+        ax.bar(pos[ok], vals[ok], width, color=colour, label=name, hatch=hatch, edgecolor="white" if hatch else None)
         for p, v, good in zip(pos, vals, ok):
             if good:
                 ax.text(p, v + 0.01, f"{v:.2f}", ha="center", va="bottom", fontsize=8)
