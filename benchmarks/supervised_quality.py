@@ -99,11 +99,9 @@ def run(spec: str, seed: int, steps: int | None, from_data: bool, save_dir: Path
             name = re.sub(r"[^A-Za-z0-9_.-]+", "_", spec) + f"_seed{seed}.pt"
             checkpoints.save(save_dir / name, method, cfg, history=history, budget="full", steps=n_steps,
                              seed=seed, wall_time=train_s)
-    params, z_dim = cfg["params"], int(cfg["model"].get("z_dim", 10))
-    if "masked_dims" in params:  # a masking recipe: z_u = the censored dims, z_s = the kept ones
-        s_dims = [d for d in range(z_dim) if d not in params["masked_dims"]]
-    else:
-        s_dims = list(params.get("s_dims", [0, 1]))
+    censored = getattr(method, "masked_dims", None)  # a masking method: z_u = the censored dims, z_s = the kept ones
+    s_dims = (list(method.s_dims) if censored is None else
+              [d for d in range(method.model.z_dim) if d not in censored])
     label = Path(spec).stem if from_data and spec.endswith(".pt") else spec
     row = {"spec": label, "seed": cfg.get("seed", seed), "steps": n_steps, "train_s": round(float(train_s), 1)}
     row.update(measure(method, s_dims, history))

@@ -14,7 +14,7 @@ import torch
 
 from advdis_lessons.models.adversaries import check_dims
 
-VALUES = tuple(np.linspace(-2.5, 2.5, 9))  #: the sweep of ``plots.traversal_grid``
+VALUES = tuple(np.linspace(-2.5, 2.5, 9))  #: the sweep of every traversal (``plots.traversal_grid`` too)
 
 
 @torch.no_grad()

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from advdis_lessons.history import History
+from advdis_lessons.metrics.traversal import VALUES as TRAVERSAL_VALUES
 
 
 def _np_images(images) -> np.ndarray:
@@ -83,7 +84,7 @@ def reconstructions(model: torch.nn.Module, x: torch.Tensor, n: int = 10, ax=Non
 
 @torch.no_grad()
 def traversal_grid(model: torch.nn.Module, x: torch.Tensor, dims: Sequence[int] | None = None,
-                   values: Sequence[float] = tuple(np.linspace(-2.5, 2.5, 9)), ax=None,
+                   values: Sequence[float] = TRAVERSAL_VALUES, ax=None,
                    kl_per_dim: Sequence[float] | None = None):
     """Decode the encoder mean of one image with one latent dim swept over ``values`` per row.
 
