@@ -50,7 +50,7 @@ def rows(data_dir: Path = DATA_DIR) -> list[str]:
 
 SPLIT_TABLES = {  # marker key in the sidecar -> (columns, verdict key)
     "swap_iou": ((("swap_iou", "swap IoU"), ("swap_unchanged", "A unchanged"), ("swap_shape", "swap reads as B's shape"),
-                  ("swap_shape_unchanged", "A unchanged reads as B's"), ("leak_u_mean", "leak: z_u means"),
+                  ("swap_shape_strict", "the same, blobs refused"), ("swap_shape_unchanged", "A unchanged reads as B's"), ("leak_u_mean", "leak: z_u means"),
                   ("leak_u_sample", "leak: z_u samples"), ("leak_s_mean", "z_s reads shape"),
                   ("adv_end", "adversary at end"), ("leak_chance", "chance")), "target_met"),
     "leak_masked_mean": ((("leak_masked_mean", "leak: masked means"), ("leak_masked_sample", "leak: masked samples"),

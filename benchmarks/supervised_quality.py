@@ -25,6 +25,8 @@ on fresh images from the renderer:
 * ``swap_shape`` / ``swap_shape_unchanged`` / ``swap_shape_recon``: how often the swap reads as the donor's shape,
   how often A decoded unchanged does, and how often A's reconstruction reads as A's own shape
   (``shape_fidelity.swap_shape_accuracy``: the renderer's templates, scale and orientation searched). Empty in older rows;
+* the same three ending in ``_strict``, read strictly (a drawing that a disc fits as well as any template is a round
+  blob, no shape), and ``swap_shape_round``: the fraction of swaps refused as round blobs. Empty in older rows;
 * ``s_shape_mi`` / ``s_scale_mi``: the largest normalised mutual information I(z_j; v) / H(v) of a z_s dim with
   shape and with scale (5,000 images, 20 bins, as MIG): what a swap of z_s actually moves.
 
@@ -53,7 +55,9 @@ from advdis_lessons.stats import median_range
 RESULTS = Path(__file__).parent / "results" / "supervised_quality.csv"
 FIELDS = ["spec", "seed", "steps", "train_s", "recon", "adv_end", "cls_end", "u_mlp", "s_mlp", "chance",
           "swap", "unchanged", "recon_iou", "s_shape_mi", "s_scale_mi", "target_met", "u_mlp_sample",
-          "u_active", "u_mlp_active", "u_mlp_collapsed", "swap_shape", "swap_shape_unchanged", "swap_shape_recon"]
+          "u_active", "u_mlp_active", "u_mlp_collapsed", "swap_shape", "swap_shape_unchanged", "swap_shape_recon",
+          "swap_shape_strict", "swap_shape_unchanged_strict", "swap_shape_recon_strict", "swap_shape_round"]
+STRICT = ("swap_shape_strict", "swap_shape_unchanged_strict", "swap_shape_recon_strict", "swap_shape_round")
 
 
 def measure(method, s_dims: list[int], history=None) -> dict[str, float]:
@@ -77,7 +81,8 @@ def measure(method, s_dims: list[int], history=None) -> dict[str, float]:
            "s_scale_mi": float(mi[:, FACTOR_NAMES.index("scale")].max()), "u_mlp_sample": q["leak_u_sample"],
            "u_active": " ".join(map(str, active)), "u_mlp_active": on_active["mlp"],
            "u_mlp_collapsed": on_collapsed["mlp"], "swap_shape": q["swap_shape"],
-           "swap_shape_unchanged": q["swap_shape_unchanged"], "swap_shape_recon": q["swap_shape_recon"]}
+           "swap_shape_unchanged": q["swap_shape_unchanged"], "swap_shape_recon": q["swap_shape_recon"],
+           **{k: q[k] for k in STRICT}}
     row["target_met"] = q["target_met"]
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}
 

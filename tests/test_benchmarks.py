@@ -124,7 +124,8 @@ def test_shipped_split_table_lists_only_split_latents_with_their_verdict(tmp_pat
     table = load("shipped_table")
     base = {"config": {"method": "x", "params": {}}, "steps": 1, "wall_time_s": 60}
     sides = {"plain": {"recon": 1.0},
-             "sup": {"swap_iou": 0.71, "swap_unchanged": 0.65, "swap_shape": 0.5, "leak_u_mean": 0.36, "leak_u_sample": 0.37,
+             "sup": {"swap_iou": 0.71, "swap_unchanged": 0.65, "swap_shape": 0.5, "swap_shape_strict": 0.2,
+                     "leak_u_mean": 0.36, "leak_u_sample": 0.37,
                      "leak_s_mean": 0.99, "leak_chance": 0.3456, "target_met": True, "adv_end": 0.4},
              "mask": {"leak_masked_mean": 0.9, "leak_masked_sample": 0.5, "leak_kept_mean": 1.0,
                       "leak_chance": 0.35, "masked_at_chance": False}}
@@ -132,7 +133,7 @@ def test_shipped_split_table_lists_only_split_latents_with_their_verdict(tmp_pat
         (tmp_path / f"{name}.json").write_text(json.dumps({**base, "name": name, "metrics": metrics}))
     rows = table.split_rows("swap_iou", tmp_path)
     assert len(rows) == 3 and rows[2].startswith("| sup ")
-    assert rows[2].endswith("| 0.710 | 0.650 | 0.500 | – | 0.360 | 0.370 | 0.990 | 0.400 | 0.346 | yes |")
+    assert rows[2].endswith("| 0.710 | 0.650 | 0.500 | 0.200 | – | 0.360 | 0.370 | 0.990 | 0.400 | 0.346 | yes |")
     rows = table.split_rows("leak_masked_mean", tmp_path)
     assert len(rows) == 3 and rows[2] == "| mask | 0.900 | 0.500 | 1.000 | – | 0.350 | no |"
 

@@ -7,9 +7,16 @@ orientation class at the image's true position, and takes the shape of the best-
 (pixel IoU of the thresholded image). Because scale and orientation are searched, the size of a blob
 cannot give its shape away; only its outline can.
 
+A round blob still matches *some* template best (usually a small square), so the reader credits it with that
+shape. The strict reading (``refuse_round=True``) also fits a disc (centred on the drawn pixels, radius
+searched) and reads an image as :data:`ROUND`, no shape, when the disc fits at least as well as every
+template: a drawing must look more like its shape than like a blob.
+
 * :func:`reconstruction_shape_accuracy`: how often a model's reconstruction reads as the input's shape.
 * :func:`swap_shape_accuracy`: how often a swap (A's z_u, B's z_s) reads as the *donor's* shape, beside
   the do-nothing baseline (A decoded unchanged, read against B's shape).
+
+Both report the plain and the strict reading.
 """
 from __future__ import annotations
 
@@ -23,6 +30,8 @@ from advdis_lessons.metrics.swaps import swap_latents
 
 SHAPES, SCALES, ORIENTATIONS = FACTOR_SIZES[:3]
 _X, _Y = factor_index("pos_x"), factor_index("pos_y")
+BLANK, ROUND = -1, -2  # readings that are no shape: nothing drawn; a blob that a disc fits as well as any shape
+_ROWS, _COLS = np.mgrid[:64, :64]
 
 
 def _templates(pos_x: int, pos_y: int) -> np.ndarray:
@@ -33,15 +42,30 @@ def _templates(pos_x: int, pos_y: int) -> np.ndarray:
     return render(classes).reshape(len(grid), -1).astype(bool)
 
 
-def read_shapes(probs: Any, factors: Any, threshold: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+def disc_iou(on: np.ndarray) -> float:
+    """Best IoU of a disc with the "on" pixels of one 64x64 image (flat or square): centred on their centroid,
+    every radius tried (whole rings of pixel centres, so each distinct disc once)."""
+    rows, cols = np.nonzero(on.reshape(64, 64))
+    dist = ((_ROWS - rows.mean()) ** 2 + (_COLS - cols.mean()) ** 2).ravel()
+    order = np.argsort(dist, kind="stable")
+    dist, hits = dist[order], on.ravel()[order]
+    inter, size = np.cumsum(hits), np.arange(1, dist.size + 1)
+    whole = np.r_[dist[1:] != dist[:-1], True]  # the last pixel of each ring
+    return float((inter / (size + hits.sum() - inter))[whole].max())
+
+
+def read_shapes(probs: Any, factors: Any, threshold: float = 0.5,
+                refuse_round: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """The shape class each image reads as, at the position given by ``factors``, and its best IoU.
 
     Args:
         probs: pixel probabilities (N, 1, 64, 64) or (N, 64, 64), e.g. ``torch.sigmoid(model.decode(z))``.
         factors: (N, 5) factor classes; only pos_x and pos_y are used.
         threshold: a pixel is "on" above it.
+        refuse_round: read an image as :data:`ROUND` when a disc fits it at least as well as the best template.
     Returns:
-        (shape class per image, int64, -1 where the image has no "on" pixel; best-template IoU per image).
+        (shape class per image, int64: :data:`BLANK` where no pixel is "on", :data:`ROUND` for a refused blob;
+        best-template IoU per image).
     """
     p = probs.detach().cpu().numpy() if isinstance(probs, torch.Tensor) else np.asarray(probs)
     f = factors.detach().cpu().numpy() if isinstance(factors, torch.Tensor) else np.asarray(factors)
@@ -51,7 +75,7 @@ def read_shapes(probs: Any, factors: Any, threshold: float = 0.5) -> tuple[np.nd
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"threshold must be in (0, 1), got {threshold}")
     on = p > threshold
-    shapes, best = np.full(len(p), -1, dtype=np.int64), np.zeros(len(p))
+    shapes, best = np.full(len(p), BLANK, dtype=np.int64), np.zeros(len(p))
     cache: dict[tuple[int, int], np.ndarray] = {}
     for i in range(len(p)):
         if not on[i].any():
@@ -65,6 +89,8 @@ def read_shapes(probs: Any, factors: Any, threshold: float = 0.5) -> tuple[np.nd
         iou = inter / union
         j = int(iou.argmax())
         shapes[i], best[i] = j // (SCALES * ORIENTATIONS), iou[j]
+        if refuse_round and disc_iou(on[i]) >= best[i]:
+            shapes[i] = ROUND
     return shapes, best
 
 
@@ -78,13 +104,17 @@ def reconstruction_shape_accuracy(model: torch.nn.Module, dataset: Any, n: int =
     """Fraction of reconstructions (decoded encoder means) that read as the input's shape.
 
     Returns ``{"shape_fidelity": accuracy, "shape_iou": mean best-template IoU, "shape_blank": fraction with
-    no pixel above 0.5}``; chance is 1/3.
+    no pixel above 0.5, "shape_fidelity_strict": accuracy of the strict reading, "shape_round": fraction it
+    refuses as round blobs}``; chance is 1/3.
     """
     rng = np.random.default_rng(seed)
     factors, x = dataset.sample(n, rng)
-    shapes, best = read_shapes(_probs(model, x, x), factors)
-    return {"shape_fidelity": round(float((shapes == factors[:, 0]).mean()), 4),
-            "shape_iou": round(float(best.mean()), 4), "shape_blank": round(float((shapes < 0).mean()), 4)}
+    probs = _probs(model, x, x)
+    shapes, best = read_shapes(probs, factors)
+    strict, _ = read_shapes(probs, factors, refuse_round=True)
+    return {"shape_fidelity": _mean(shapes == factors[:, 0]), "shape_iou": round(float(best.mean()), 4),
+            "shape_blank": _mean(shapes == BLANK), "shape_fidelity_strict": _mean(strict == factors[:, 0]),
+            "shape_round": _mean(strict == ROUND)}
 
 
 def swap_shape_accuracy(model: torch.nn.Module, dataset: Any, s_dims: Sequence[int], n: int = 300,
@@ -94,13 +124,25 @@ def swap_shape_accuracy(model: torch.nn.Module, dataset: Any, s_dims: Sequence[i
     Pairs (A, B) always differ in shape. Returns ``{"swap_shape": P(swap reads as B's shape),
     "swap_shape_unchanged": P(A decoded unchanged reads as B's shape), "swap_shape_recon": P(A decoded
     unchanged reads as A's shape)}``: a working swap scores near the last, doing nothing scores the middle.
+    The same three under the strict reading end in ``_strict``; ``swap_shape_round`` is the fraction of swaps
+    it refuses as round blobs.
     """
     rng = np.random.default_rng(seed)
     fa, fb = dataset.sample_factors(n, rng), dataset.sample_factors(n, rng)
     fb[:, 0] = (fa[:, 0] + rng.integers(1, SHAPES, size=n)) % SHAPES
     xa, xb = dataset.sample_observations_from_factors(fa), dataset.sample_observations_from_factors(fb)
-    swapped, _ = read_shapes(_probs(model, xa, xb, s_dims), fa)
-    plain, _ = read_shapes(_probs(model, xa, xa), fa)
-    return {"swap_shape": round(float((swapped == fb[:, 0]).mean()), 4),
-            "swap_shape_unchanged": round(float((plain == fb[:, 0]).mean()), 4),
-            "swap_shape_recon": round(float((plain == fa[:, 0]).mean()), 4)}
+    out = {}
+    swap_probs, plain_probs = _probs(model, xa, xb, s_dims), _probs(model, xa, xa)
+    for suffix, strict in (("", False), ("_strict", True)):
+        swapped, _ = read_shapes(swap_probs, fa, refuse_round=strict)
+        plain, _ = read_shapes(plain_probs, fa, refuse_round=strict)
+        out.update({f"swap_shape{suffix}": _mean(swapped == fb[:, 0]),
+                    f"swap_shape_unchanged{suffix}": _mean(plain == fb[:, 0]),
+                    f"swap_shape_recon{suffix}": _mean(plain == fa[:, 0])})
+    out["swap_shape_round"] = _mean(swapped == ROUND)
+    return out
+
+
+def _mean(hits: np.ndarray) -> float:
+    """A fraction rounded to 4 places, as the sidecars hold it."""
+    return round(float(hits.mean()), 4)
