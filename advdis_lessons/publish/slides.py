@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from nbconvert.exporters import SlidesExporter
 
 DECK_SUFFIX = ".slides.html"
+DECK_SIZE = (1280, 720)
+"""Logical slide size (16:9, what projectors show); reveal.js scales it to the window. The template's code font lets
+a 120-column line (the lessons' longest) fit across it."""
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE = "reveal_offline"
 LESSON_LINK = re.compile(r"^(\d\d_[\w-]+)\.ipynb(#.*)?$")
@@ -90,6 +93,7 @@ def exporter() -> SlidesExporter:
     return SlidesExporter(
         extra_template_basedirs=[str(TEMPLATES)], template_name=TEMPLATE,
         reveal_url_prefix=f"vendor/{vendor.REVEAL}", reveal_theme="white", reveal_scroll=True, reveal_number="c/t",
+        reveal_width=str(DECK_SIZE[0]), reveal_height=str(DECK_SIZE[1]),
         mathjax_url=vendor.mathjax_url(), exclude_input_prompt=True, exclude_output_prompt=True,
     )
 
