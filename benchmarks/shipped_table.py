@@ -6,7 +6,8 @@
 
 Every number comes from the sidecar that ``python -m advdis_lessons.tools.pretrain NAME`` wrote after training
 (held-out reconstruction and KL on 2,048 fresh images, then the ``fast`` metric preset on encoder means and
-reconstruction shape fidelity: the fraction of reconstructions whose outline reads as the input's shape).
+reconstruction shape fidelity: the fraction of reconstructions whose outline reads as the input's shape, plainly and
+strictly, where a drawing that a disc fits as well as any sprite reads as a round blob, no shape).
 A second table holds the split latents of lessons 06-07: swap IoU against the renderer and the leakage of
 the censored factor read by fresh probes (``advdis_lessons.metrics.split_quality``).
 """
@@ -21,7 +22,7 @@ from advdis_lessons.checkpoints import DATA_DIR
 COLUMNS = (("recon", "recon (nats)", "{:.1f}"), ("kl", "KL (nats)", "{:.1f}"), ("active_units", "active", "{}"),
            ("mig", "MIG", "{:.3f}"), ("factor_vae", "FactorVAE score", "{:.3f}"),
            ("beta_vae", "BetaVAE score", "{:.3f}"), ("dci_disentanglement", "DCI-D", "{:.3f}"),
-           ("shape_fidelity", "shape fidelity", "{:.2f}"))
+           ("shape_fidelity", "shape fidelity", "{:.2f}"), ("shape_fidelity_strict", "strict (blobs refused)", "{:.2f}"))
 
 
 def sidecars(data_dir: Path = DATA_DIR) -> list[Path]:
