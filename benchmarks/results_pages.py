@@ -58,7 +58,8 @@ LESSONS = [  # number, notebook (None: not written yet), title, what it teaches
      "with a shuffled-label baseline, each adversary beside its non-adversarial twin (β-TCVAE, MMD), the sweep runner "
      "(local or Ray), a capstone project with a rubric and a worked example"),
 ]
-LONG_RUNS = [name for name, cfg in CONFIGS.items() if name.endswith("_long")]
+LONG_RUNS = [name for name in CONFIGS if re.search(r"_long(_s\d+)?$", name)]
+"""The long runs' recipes: ``*_long`` (seed 0) and ``*_long_sN`` (seed N)."""
 
 
 def lessons_table() -> str:
