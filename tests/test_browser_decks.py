@@ -7,7 +7,7 @@ import os
 import pytest
 from browser_lab import CHROMIUM, CHROMIUM_ARGS, missing
 
-from advdis_lessons.publish import slides, vendor
+from advdis_lessons.publish import slides
 from advdis_lessons.tools import nbtools
 
 WHY_NOT = missing()
@@ -29,18 +29,6 @@ WIDE_CODE = """async () => {
   }
   return wide;
 }"""
-
-
-@pytest.fixture(scope="module")
-def decks(tmp_path_factory):
-    pytest.importorskip("jupyter_server_mathjax", reason="the decks' MathJax 2 is in the docs extra")
-    try:
-        vendor.reveal_dir()
-    except vendor.OfflineError as err:
-        pytest.skip(f"no network and no cached reveal.js: {err}")
-    out = tmp_path_factory.mktemp("decks")
-    slides.build(out, log=lambda *args: None)
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -75,20 +75,6 @@ def local(ref: str) -> str:
     return ref.split("#")[0].split("?")[0]
 
 
-@pytest.fixture(scope="module")
-def decks(tmp_path_factory):
-    """Every deck, built once into a fresh folder (reveal.js from the cache in build/vendor, fetched if absent)."""
-    pytest.importorskip("jupyter_server_mathjax", reason="the decks' MathJax 2 is in the docs extra: "
-                                                         "pip install -e '.[docs]'")
-    try:
-        vendor.reveal_dir()
-    except vendor.OfflineError as err:
-        pytest.skip(f"no network and no cached reveal.js: {err}")
-    out = tmp_path_factory.mktemp("slides")
-    slides.build(out, log=lambda *args: None)
-    return out
-
-
 def test_one_deck_per_lesson(decks):
     assert sorted(p.name for p in decks.glob(f"*{slides.DECK_SUFFIX}")) == [
         p.stem + slides.DECK_SUFFIX for p in LESSONS]
