@@ -20,12 +20,13 @@ def test_supervised_quality_keys_verdict_and_seeding():
     model.train()
     out = split_quality.supervised_quality(model, DSprites(), [0, 1])
     assert model.training, "the model's mode is restored"
+    shape_reads = ("swap_shape", "swap_shape_unchanged", "swap_shape_recon", "swap_shape_strict",
+                   "swap_shape_unchanged_strict", "swap_shape_recon_strict", "swap_shape_round")
     assert set(out) == {"swap_iou", "swap_unchanged", "swap_recon", "leak_u_mean", "leak_u_sample",
-                        "leak_s_mean", "leak_chance", "target_met", "swap_shape", "swap_shape_unchanged",
-                        "swap_shape_recon"}
+                        "leak_s_mean", "leak_chance", "target_met", *shape_reads}
     assert out["leak_chance"] == pytest.approx(1 / 3, abs=0.03)  # three shapes, 2,000 test images
     for key in ("swap_iou", "swap_unchanged", "swap_recon", "leak_u_mean", "leak_u_sample", "leak_s_mean",
-                "swap_shape", "swap_shape_unchanged", "swap_shape_recon"):
+                *shape_reads):
         assert 0 <= out[key] <= 1, (key, out)
     expected = out["leak_u_mean"] - out["leak_chance"] <= split_quality.LEAK_MARGIN and out["swap_iou"] >= 0.7
     assert out["target_met"] is expected

@@ -54,7 +54,8 @@ def supervised_quality(model: torch.nn.Module, dataset: Any, s_dims: Sequence[in
     ``leak_u_sample``, ``leak_s_mean`` (the probe on z_s: it should be high), ``leak_chance``,
     ``target_met`` and, for shape, ``swap_shape`` / ``swap_shape_unchanged`` / ``swap_shape_recon``: how often
     the swap reads as the donor's shape, how often doing nothing does, and how often A's reconstruction reads
-    as A's own shape (``shape_fidelity.swap_shape_accuracy``).
+    as A's own shape, and the same read strictly (``..._strict``, ``swap_shape_round``;
+    ``shape_fidelity.swap_shape_accuracy``).
     """
     s_dims = list(check_dims(s_dims, int(model.z_dim), "s_dims"))
     u_dims = [d for d in range(int(model.z_dim)) if d not in s_dims]
