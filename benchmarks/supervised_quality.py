@@ -57,7 +57,8 @@ FIELDS = ["spec", "seed", "steps", "train_s", "recon", "adv_end", "cls_end", "u_
           "swap", "unchanged", "recon_iou", "s_shape_mi", "s_scale_mi", "target_met", "u_mlp_sample",
           "u_active", "u_mlp_active", "u_mlp_collapsed", "swap_shape", "swap_shape_unchanged", "swap_shape_recon",
           "swap_shape_strict", "swap_shape_unchanged_strict", "swap_shape_recon_strict", "swap_shape_round"]
-STRICT = ("swap_shape_strict", "swap_shape_unchanged_strict", "swap_shape_recon_strict", "swap_shape_round")
+SHAPE_READS = FIELDS[FIELDS.index("swap_shape"):]
+"""The columns copied from ``swap_shape_accuracy`` (plain and strict readings)."""
 
 
 def measure(method, s_dims: list[int], history=None) -> dict[str, float]:
@@ -80,9 +81,7 @@ def measure(method, s_dims: list[int], history=None) -> dict[str, float]:
            "s_shape_mi": float(mi[:, FACTOR_NAMES.index("shape")].max()),
            "s_scale_mi": float(mi[:, FACTOR_NAMES.index("scale")].max()), "u_mlp_sample": q["leak_u_sample"],
            "u_active": " ".join(map(str, active)), "u_mlp_active": on_active["mlp"],
-           "u_mlp_collapsed": on_collapsed["mlp"], "swap_shape": q["swap_shape"],
-           "swap_shape_unchanged": q["swap_shape_unchanged"], "swap_shape_recon": q["swap_shape_recon"],
-           **{k: q[k] for k in STRICT}}
+           "u_mlp_collapsed": on_collapsed["mlp"], **{k: q[k] for k in SHAPE_READS}}
     row["target_met"] = q["target_met"]
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}
 

@@ -67,6 +67,13 @@ def read_shapes(probs: Any, factors: Any, threshold: float = 0.5,
         (shape class per image, int64: :data:`BLANK` where no pixel is "on", :data:`ROUND` for a refused blob;
         best-template IoU per image).
     """
+    shapes, best, round_ = _read(probs, factors, threshold, refuse_round)
+    return (np.where(round_, ROUND, shapes) if refuse_round else shapes), best
+
+
+def _read(probs: Any, factors: Any, threshold: float, discs: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One template pass: (plain shape per image, best-template IoU, whether a disc fits at least as well; the last
+    only with ``discs``, else all False). Both readings come from it without matching the templates twice."""
     p = probs.detach().cpu().numpy() if isinstance(probs, torch.Tensor) else np.asarray(probs)
     f = factors.detach().cpu().numpy() if isinstance(factors, torch.Tensor) else np.asarray(factors)
     p = p.reshape(len(p), -1)
@@ -76,6 +83,7 @@ def read_shapes(probs: Any, factors: Any, threshold: float = 0.5,
         raise ValueError(f"threshold must be in (0, 1), got {threshold}")
     on = p > threshold
     shapes, best = np.full(len(p), BLANK, dtype=np.int64), np.zeros(len(p))
+    round_ = np.zeros(len(p), dtype=bool)
     cache: dict[tuple[int, int], np.ndarray] = {}
     for i in range(len(p)):
         if not on[i].any():
@@ -89,9 +97,8 @@ def read_shapes(probs: Any, factors: Any, threshold: float = 0.5,
         iou = inter / union
         j = int(iou.argmax())
         shapes[i], best[i] = j // (SCALES * ORIENTATIONS), iou[j]
-        if refuse_round and disc_iou(on[i]) >= best[i]:
-            shapes[i] = ROUND
-    return shapes, best
+        round_[i] = discs and disc_iou(on[i]) >= best[i]
+    return shapes, best, round_
 
 
 def _probs(model: torch.nn.Module, x_a: torch.Tensor, x_b: torch.Tensor, s_dims: Sequence[int] = (0,)) -> torch.Tensor:
@@ -109,9 +116,8 @@ def reconstruction_shape_accuracy(model: torch.nn.Module, dataset: Any, n: int =
     """
     rng = np.random.default_rng(seed)
     factors, x = dataset.sample(n, rng)
-    probs = _probs(model, x, x)
-    shapes, best = read_shapes(probs, factors)
-    strict, _ = read_shapes(probs, factors, refuse_round=True)
+    shapes, best, round_ = _read(_probs(model, x, x), factors, 0.5, discs=True)
+    strict = np.where(round_, ROUND, shapes)
     return {"shape_fidelity": _mean(shapes == factors[:, 0]), "shape_iou": round(float(best.mean()), 4),
             "shape_blank": _mean(shapes == BLANK), "shape_fidelity_strict": _mean(strict == factors[:, 0]),
             "shape_round": _mean(strict == ROUND)}
@@ -131,15 +137,16 @@ def swap_shape_accuracy(model: torch.nn.Module, dataset: Any, s_dims: Sequence[i
     fa, fb = dataset.sample_factors(n, rng), dataset.sample_factors(n, rng)
     fb[:, 0] = (fa[:, 0] + rng.integers(1, SHAPES, size=n)) % SHAPES
     xa, xb = dataset.sample_observations_from_factors(fa), dataset.sample_observations_from_factors(fb)
+    swapped, _, swap_round = _read(_probs(model, xa, xb, s_dims), fa, 0.5, discs=True)
+    plain, _, plain_round = _read(_probs(model, xa, xa), fa, 0.5, discs=True)
     out = {}
-    swap_probs, plain_probs = _probs(model, xa, xb, s_dims), _probs(model, xa, xa)
-    for suffix, strict in (("", False), ("_strict", True)):
-        swapped, _ = read_shapes(swap_probs, fa, refuse_round=strict)
-        plain, _ = read_shapes(plain_probs, fa, refuse_round=strict)
-        out.update({f"swap_shape{suffix}": _mean(swapped == fb[:, 0]),
-                    f"swap_shape_unchanged{suffix}": _mean(plain == fb[:, 0]),
-                    f"swap_shape_recon{suffix}": _mean(plain == fa[:, 0])})
-    out["swap_shape_round"] = _mean(swapped == ROUND)
+    for suffix, refuse in (("", False), ("_strict", True)):
+        s_read = np.where(swap_round & refuse, ROUND, swapped)
+        p_read = np.where(plain_round & refuse, ROUND, plain)
+        out.update({f"swap_shape{suffix}": _mean(s_read == fb[:, 0]),
+                    f"swap_shape_unchanged{suffix}": _mean(p_read == fb[:, 0]),
+                    f"swap_shape_recon{suffix}": _mean(p_read == fa[:, 0])})
+    out["swap_shape_round"] = _mean(swap_round)
     return out
 
 
