@@ -106,6 +106,10 @@ def save(path: str | Path, state: dict) -> None:
     atomic.save_torch(state, path)
 
 
-def load(path: str | Path) -> dict:
-    """Read a state written by :func:`save` (tensors and plain data only: no code runs on load)."""
-    return torch.load(Path(path), map_location="cpu", weights_only=True)
+def load(path: str | Path, *, mmap: bool = False) -> dict:
+    """Read a state written by :func:`save` (tensors and plain data only: no code runs on load).
+
+    ``mmap=True`` maps the tensors instead of reading them: a status line that needs only the counters
+    then reads a few kilobytes of a state file of several megabytes.
+    """
+    return torch.load(Path(path), map_location="cpu", weights_only=True, mmap=mmap)

@@ -14,7 +14,6 @@ PLATEAU_WINDOW = 50_000
 PLATEAU_TOLERANCE = {"mig": 0.02, "factor_vae": 0.02, "shape_fidelity": 0.02}
 """A run has plateaued when none of these rose by more than its tolerance over the last window."""
 CSV_FIELDS = ("step", "train_s", "eval_s", "precision", "steps_per_s", *run_metrics.FIELDS)
-CSV_FIELDS = ("step", "train_s", "eval_s", "precision", "steps_per_s", *run_metrics.FIELDS)
 
 
 def read_rows(path: str | Path) -> list[dict]:
@@ -79,7 +78,7 @@ def status(name: str, folder: str | Path | None = None) -> str:
         return (f"{name}: finished at step {int(side['steps']):,} / {target:,} (stopped: "
                 f"{side.get('run', {}).get('stopped', '?')}), {side['wall_time_s'] / 3600:.2f} h trained, shipped as "
                 f"{done.name}; at step {int(last.get('step', 0)):,}: {metrics}")
-    state = run_state.load(state_path)
+    state = run_state.load(state_path, mmap=True)
     seg = state["segments"][-1] if state["segments"] else {}
     return (f"{name}: step {state['step']:,} / {target:,} ({100 * state['step'] / target:.1f}%), "
             f"{state['train_s'] / 3600:.2f} h trained, last segment {seg.get('precision', '?')} at "
