@@ -40,11 +40,24 @@ def measured(path: Path, key: str, what: str) -> tuple[dict, object]:
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
-def test_shipped_checkpoint_remeasures_its_fast_metrics(path: Path):
-    """MIG and FactorVAE score (the ``fast`` preset, same draws as pretrain) agree with the sidecar."""
+def test_shipped_checkpoint_remeasures_its_mig(path: Path):
+    """MIG (the ``fast`` preset, same draws as pretrain) agrees with the sidecar."""
     metrics, model = measured(path, "mig", "disentanglement metrics")
-    again = evaluate(DSprites(), model.embed, preset="fast", seed=0, only=("mig", "factor_vae"))
+    again = evaluate(DSprites(), model.embed, preset="fast", seed=0, only=("mig",))
     assert again["mig"] == pytest.approx(metrics["mig"], abs=0.02)
+
+
+# The FactorVAE score renders and encodes about 200,000 images (about 20 s a checkpoint, 7x MIG's cost), so it is
+# re-measured for one checkpoint of each method: the metric code is the same for all, and each checkpoint's own
+# weights are already checked through its held-out reconstruction, KL and MIG.
+ONE_PER_METHOD = list({recipes.get_config(p.stem)["method"]: p for p in reversed(SHIPPED)}.values())
+
+
+@pytest.mark.parametrize("path", ONE_PER_METHOD, ids=lambda p: p.stem)
+def test_shipped_checkpoint_remeasures_its_factorvae_score(path: Path):
+    """The FactorVAE score (``fast`` preset, same draws as pretrain) agrees with the sidecar."""
+    metrics, model = measured(path, "factor_vae", "disentanglement metrics")
+    again = evaluate(DSprites(), model.embed, preset="fast", seed=0, only=("factor_vae",))
     assert again["factor_vae"] == pytest.approx(metrics["factor_vae"], abs=0.03)
 
 
