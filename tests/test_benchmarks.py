@@ -157,3 +157,23 @@ def test_supervised_quality_summary_keeps_the_newest_row_per_seed(tmp_path):
     assert "swap 0.7000 (0.6900–0.7100)" in line and "u_mlp 0.3650 (0.3600–0.3700)" in line
     assert "u_mlp_sample –" in line
     assert "no rows at 15000 steps" in sq.summarize(["supervised_grl"], path=path)[0]
+
+
+def test_swap_breakdown_reads_the_same_swaps_as_the_sidecar_metric():
+    """The first line's plain reading is ``swap_shape_accuracy`` on the same seeded pairs; the six shape pairs
+    partition them."""
+    import re
+
+    from advdis_lessons import checkpoints
+    from advdis_lessons.data import DSprites
+    from advdis_lessons.metrics import swap_shape_accuracy
+
+    lines = load("swap_breakdown").breakdown("supervised_flip", n=48)
+    first = re.search(r"as B (\d\.\d{3}) \(strictly (\d\.\d{3})\)", lines[1])
+    method, _ = checkpoints.load(checkpoints.DATA_DIR / "supervised_flip.pt", device="cpu")
+    want = swap_shape_accuracy(method.model, DSprites(), method.s_dims, n=48)
+    assert float(first.group(1)) == pytest.approx(want["swap_shape"], abs=6e-4)
+    assert float(first.group(2)) == pytest.approx(want["swap_shape_strict"], abs=6e-4)
+    counts = [int(m.group(1)) for m in (re.search(r"-> \w+ \((\d+)\)", ln) for ln in lines) if m]
+    assert len(counts) == 6 and sum(counts) == 48
+    assert any(ln.startswith("z_s at the centre of B's class prior") for ln in lines)
