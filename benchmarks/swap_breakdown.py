@@ -4,7 +4,7 @@
     python benchmarks/swap_breakdown.py /tmp/models/supervised_flip_wide_z_dim_10_beta_1_seed0.pt   # a kept one
 
 For 600 pairs whose shapes differ (seeded), the swap (A's z_u means, B's z_s means) is read plainly and strictly
-(``read_shapes``: templates of every shape, scale and orientation at A's position; strictly, a drawing that a disc
+(``read_both``: templates of every shape, scale and orientation at A's position; strictly, a drawing that a disc
 fits as well is a round blob). Printed: how often it reads as B's shape, as A's own shape, and as a blob, in all and
 for each of the six (A, B) shape pairs; then the same readings when the swap is decoded
 
@@ -24,9 +24,9 @@ import torch
 
 from advdis_lessons import checkpoints, config
 from advdis_lessons.data import DSprites
-from advdis_lessons.data.dsprites import FACTOR_SIZES
 from advdis_lessons.metrics.heldout import heldout_terms
-from advdis_lessons.metrics.shape_fidelity import ROUND, read_shapes
+from advdis_lessons.metrics.shape_fidelity import ROUND, read_both
+from advdis_lessons.metrics.swaps import swap_pairs
 
 SHAPE_NAMES = ("square", "ellipse", "heart")
 N_PAIRS = 600
@@ -36,7 +36,8 @@ def readings(model: torch.nn.Module, z: torch.Tensor, fa: np.ndarray, fb: np.nda
     """Plain and strict readings of ``decode(z)`` at A's position, as arrays of shape codes."""
     with torch.no_grad():
         probs = torch.sigmoid(model.decode(z))
-    return {"plain": read_shapes(probs, fa)[0], "strict": read_shapes(probs, fa, refuse_round=True)[0]}
+    plain, strict = read_both(probs, fa)
+    return {"plain": plain, "strict": strict}
 
 
 def line(what: str, read: dict[str, np.ndarray], fa: np.ndarray, fb: np.ndarray) -> str:
@@ -52,9 +53,8 @@ def breakdown(spec: str, n: int = N_PAIRS, seed: int = 4) -> list[str]:
     model = method.model.eval()
     s_dims = list(method.s_dims)
     u_dims = [d for d in range(model.z_dim) if d not in s_dims]
-    data, rng = DSprites(), np.random.default_rng(seed)
-    fa, fb = data.sample_factors(n, rng), data.sample_factors(n, rng)
-    fb[:, 0] = (fa[:, 0] + rng.integers(1, FACTOR_SIZES[0], size=n)) % FACTOR_SIZES[0]
+    data = DSprites()
+    fa, fb = swap_pairs(data, n, np.random.default_rng(seed))  # the pairs of swap_shape_accuracy at this seed
     xa, xb = data.sample_observations_from_factors(fa), data.sample_observations_from_factors(fb)
     a, b = fa[:, 0], fb[:, 0]
     with torch.no_grad():

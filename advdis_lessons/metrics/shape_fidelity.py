@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from advdis_lessons.data.dsprites import FACTOR_SIZES, factor_index, render
-from advdis_lessons.metrics.swaps import swap_latents
+from advdis_lessons.metrics.swaps import swap_latents, swap_pairs
 
 SHAPES, SCALES, ORIENTATIONS = FACTOR_SIZES[:3]
 _X, _Y = factor_index("pos_x"), factor_index("pos_y")
@@ -69,6 +69,12 @@ def read_shapes(probs: Any, factors: Any, threshold: float = 0.5,
     """
     shapes, best, round_ = _read(probs, factors, threshold, refuse_round)
     return (np.where(round_, ROUND, shapes) if refuse_round else shapes), best
+
+
+def read_both(probs: Any, factors: Any, threshold: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """(plain, strict) readings of :func:`read_shapes` from one template pass (half the cost of calling it twice)."""
+    shapes, _, round_ = _read(probs, factors, threshold, discs=True)
+    return shapes, np.where(round_, ROUND, shapes)
 
 
 def _read(probs: Any, factors: Any, threshold: float, discs: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -133,20 +139,16 @@ def swap_shape_accuracy(model: torch.nn.Module, dataset: Any, s_dims: Sequence[i
     The same three under the strict reading end in ``_strict``; ``swap_shape_round`` is the fraction of swaps
     it refuses as round blobs.
     """
-    rng = np.random.default_rng(seed)
-    fa, fb = dataset.sample_factors(n, rng), dataset.sample_factors(n, rng)
-    fb[:, 0] = (fa[:, 0] + rng.integers(1, SHAPES, size=n)) % SHAPES
+    fa, fb = swap_pairs(dataset, n, np.random.default_rng(seed), "shape")
     xa, xb = dataset.sample_observations_from_factors(fa), dataset.sample_observations_from_factors(fb)
-    swapped, _, swap_round = _read(_probs(model, xa, xb, s_dims), fa, 0.5, discs=True)
-    plain, _, plain_round = _read(_probs(model, xa, xa), fa, 0.5, discs=True)
+    swap_plain, swap_strict = read_both(_probs(model, xa, xb, s_dims), fa)
+    plain, plain_strict = read_both(_probs(model, xa, xa), fa)
     out = {}
-    for suffix, refuse in (("", False), ("_strict", True)):
-        s_read = np.where(swap_round & refuse, ROUND, swapped)
-        p_read = np.where(plain_round & refuse, ROUND, plain)
+    for suffix, s_read, p_read in (("", swap_plain, plain), ("_strict", swap_strict, plain_strict)):
         out.update({f"swap_shape{suffix}": _mean(s_read == fb[:, 0]),
                     f"swap_shape_unchanged{suffix}": _mean(p_read == fb[:, 0]),
                     f"swap_shape_recon{suffix}": _mean(p_read == fa[:, 0])})
-    out["swap_shape_round"] = _mean(swap_round)
+    out["swap_shape_round"] = _mean(swap_strict == ROUND)
     return out
 
 

@@ -73,6 +73,18 @@ def pixel_iou(pred_probs: torch.Tensor, target: torch.Tensor, threshold: float =
     return torch.where(union > 0, inter / union.clamp_min(1), torch.ones_like(union))
 
 
+def swap_pairs(dataset: Any, n: int, rng: np.random.Generator, factor: str = "shape") -> tuple[np.ndarray, np.ndarray]:
+    """Factors of ``n`` random pairs (A, B) whose class of ``factor`` always differs (a same-class swap is a no-op).
+
+    Every swap measurement draws its pairs here, so the same ``rng`` seed gives the same pairs everywhere.
+    """
+    col = factor_index(factor)
+    fa, fb = dataset.sample_factors(n, rng), dataset.sample_factors(n, rng)
+    k = FACTOR_SIZES[col]
+    fb[:, col] = (fa[:, col] + rng.integers(1, k, size=n)) % k
+    return fa, fb
+
+
 def swap_iou(model: torch.nn.Module, dataset: Any, s_dims: Sequence[int], factor: str = "shape",
              n: int = 512, seed: int = 0) -> dict[str, float]:
     """Mean pixel IoU of attribute swaps against the renderer's ground truth, over ``n`` random pairs.
@@ -83,12 +95,8 @@ def swap_iou(model: torch.nn.Module, dataset: Any, s_dims: Sequence[int], factor
     * ``unchanged``: IoU(plain reconstruction of A, that same target) -- what doing nothing scores;
     * ``recon``: IoU(plain reconstruction of A, image A) -- the ceiling the decoder allows.
     """
-    col = factor_index(factor)
     rng = np.random.default_rng(seed)
-    fa = dataset.sample_factors(n, rng)
-    fb = dataset.sample_factors(n, rng)
-    k = FACTOR_SIZES[col]
-    fb[:, col] = (fa[:, col] + rng.integers(1, k, size=n)) % k
+    fa, fb = swap_pairs(dataset, n, rng, factor)
     xa = dataset.sample_observations_from_factors(fa, rng)
     xb = dataset.sample_observations_from_factors(fb, rng)
     target = dataset.sample_observations_from_factors(swap_targets(fa, fb, factor), rng)
