@@ -1,22 +1,33 @@
-"""An experiment for lesson 06's open question 9: show the decoder swapped codes, scored by a shape critic.
+"""An experiment for lesson 06's open question 9: show the decoder swapped codes, scored by a judge.
 
     python benchmarks/swap_critic.py /tmp/models/supervised_flip_wide_z_dim_10_beta_1_seed0.pt --steps 2500 --weight 20
+    python benchmarks/swap_critic.py data/supervised_flip_wide.pt --judge gan --steps 3000 --weight 1
 
 The decoder of a split-latent model is only ever trained on codes whose z_u and z_s come from one image, and its swaps
 towards a heart fail (``benchmarks/swap_breakdown.py``). Without the renderer there is no target image for a swap, so
-this fine-tunes a trained model (kept with ``supervised_quality.py --save``) with one more term, in the spirit of
-AttGAN's attribute-classification constraint (He et al. 2019): a small CNN *critic*, trained on real labelled images
-only (its own Adam, one update per step), classifies each decoded swap (A's z_u means, B's z_s means, shapes differ)
-and the model update adds ``weight`` x its cross-entropy against B's label, with the critic frozen. Everything else is
-the model's own two-phase step.
+this fine-tunes a trained model (a shipped one, or one kept with ``supervised_quality.py --save``) with one more term
+on decoded swaps (A's z_u means, B's z_s means, shapes differ), the judge frozen in the model update:
 
-Printed at the end: held-out reconstruction, the swap readings of ``swap_shape_accuracy`` (plain and strict) and the
-leakage and IoU of ``supervised_quality``. A critic can be fooled: its cross-entropy on swaps (``sc`` on the progress
-bar) falling far below what the template reader finds means the decoder learnt features the critic reads, not shapes.
+* ``--judge critic``, in the spirit of AttGAN's attribute-classification constraint (He et al. 2019): a small CNN
+  trained on real labelled images only classifies each swap; the model pays ``weight`` x its cross-entropy against
+  B's label. A frozen-in-spirit critic can be fooled: it never sees a swap, so the decoder can learn features it reads
+  instead of shapes.
+* ``--judge gan``: the same CNN with one more class, *swap* (the K+1-class discriminator of Salimans et al. 2016). It
+  learns on real images and on the model's own reconstructions (each with its shape) and on decoded swaps (class
+  *swap*), all detached; the model pays ``weight`` x its cross-entropy of the swaps against B's label, i.e. "look
+  like a B that is not a swap". Reconstructions count as real so that the judge cannot win on the decoder's grey
+  edges alone; it has to find what tells a swap from a reconstruction, and it keeps learning while the decoder moves.
+
+Everything else is the model's own two-phase step. Printed at the end: held-out reconstruction, the swap readings of
+``swap_shape_accuracy`` (plain and strict) and the leakage and IoU of ``supervised_quality``; ``--save`` keeps the
+fine-tuned model. The judge's cross-entropy on swaps (``sc`` on the progress bar) falling far below what the template
+reader finds means the decoder learnt features the judge reads, not shapes.
 """
 from __future__ import annotations
 
 import argparse
+import time
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -25,79 +36,115 @@ from tqdm.auto import tqdm
 
 from advdis_lessons import checkpoints, config
 from advdis_lessons.data import DSprites
+from advdis_lessons.history import History
+from advdis_lessons.losses.swap_cycle import swap_with_next
 from advdis_lessons.metrics import heldout_terms, swap_shape_accuracy
 from advdis_lessons.metrics.split_quality import supervised_quality
 from advdis_lessons.training import adam, optimizer_step
 
+JUDGES = ("critic", "gan")
+
 
 def shape_critic(n_classes: int = 3) -> nn.Module:
-    """Four stride-2 convolutions and an MLP head: 64x64 pixel probabilities -> shape logits."""
+    """Four stride-2 convolutions and an MLP head: 64x64 pixel probabilities -> ``n_classes`` logits."""
     convs = [nn.Conv2d(1, 32, 4, 2, 1), nn.ReLU(), nn.Conv2d(32, 32, 4, 2, 1), nn.ReLU(),
              nn.Conv2d(32, 64, 4, 2, 1), nn.ReLU(), nn.Conv2d(64, 64, 4, 2, 1), nn.ReLU()]
     return nn.Sequential(*convs, nn.Flatten(), nn.Linear(64 * 16, 128), nn.ReLU(), nn.Linear(128, n_classes))
 
 
-def add_swap_critic(method, critic: nn.Module, weight: float) -> None:
-    """Wrap ``method.extra_loss`` so the model update also pays ``weight`` x the critic's CE on decoded swaps."""
+def decoded_swaps(model: nn.Module, codes: torch.Tensor, labels: torch.Tensor,
+                  s_dims: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """(pixel probabilities of the swaps between different shapes, B's labels); empty when all shapes agree."""
+    swapped, partner = swap_with_next(codes, s_dims)
+    differ = labels[partner] != labels
+    return torch.sigmoid(model.decode(swapped[differ])), labels[partner][differ]
+
+
+def add_swap_judge(method, judge: nn.Module, weight: float) -> None:
+    """Wrap ``method.extra_loss`` so the model update also pays ``weight`` x the judge's CE on decoded swaps."""
     base_extra, model, s_dims = method.extra_loss, method.model, list(method.s_dims)
 
     def extra_loss(mu: torch.Tensor, y: torch.Tensor, mask: torch.Tensor):
         base, scalars = base_extra(mu, y, mask)
-        codes, labels = mu[mask], y[mask]
-        partner = torch.roll(torch.arange(len(codes), device=codes.device), 1)
-        differ = labels[partner] != labels
-        if not differ.any():
+        images, targets = decoded_swaps(model, mu[mask], y[mask], s_dims)
+        if len(images) == 0:
             return base, scalars
-        swapped = codes.clone()
-        swapped[:, s_dims] = codes[partner][:, s_dims]
-        critic.requires_grad_(False)  # the model's loss must not train the critic
+        judge.requires_grad_(False)  # the model's loss must not train the judge
         try:
-            ce = F.cross_entropy(critic(torch.sigmoid(model.decode(swapped[differ]))), labels[partner][differ])
+            ce = F.cross_entropy(judge(images), targets)
         finally:
-            critic.requires_grad_(True)
+            judge.requires_grad_(True)
         term = weight * ce
         return (term if base is None else base + term), {**scalars, "swap_critic": ce.item()}
 
     method.extra_loss = extra_loss
 
 
+def judge_batch(method, kind: str, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """What the judge learns from: real images with their shapes, and for ``gan`` also the model's reconstructions
+    (their shapes) and decoded swaps (class K = "swap"), made without a graph so no gradient reaches the model."""
+    if kind == "critic":
+        return x, y
+    with torch.no_grad():
+        mu = method.model.encode(x)[0]
+        recon = torch.sigmoid(method.model.decode(mu))
+        swaps, _ = decoded_swaps(method.model, mu, y, list(method.s_dims))
+    fake = torch.full((len(swaps),), method.n_classes, dtype=y.dtype, device=y.device)
+    return torch.cat([x, recon, swaps]), torch.cat([y, y, fake])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("model", help="a kept split-latent model (.pt with its sidecar)")
+    parser.add_argument("model", help="a split-latent model (.pt with its sidecar)")
+    parser.add_argument("--judge", default="critic", choices=JUDGES)
     parser.add_argument("--steps", type=int, default=2500)
     parser.add_argument("--weight", type=float, default=20.0)
-    parser.add_argument("--critic-steps", type=int, default=600, help="critic updates on real images first")
+    parser.add_argument("--critic-steps", type=int, default=600, help="judge updates before the model's")
+    parser.add_argument("--save", type=Path, default=None, help="write the fine-tuned model here (.pt)")
     args = parser.parse_args()
+    if args.steps < 1 or args.critic_steps < 0 or args.weight < 0:
+        raise SystemExit(f"--steps must be >= 1, --critic-steps and --weight >= 0; got {args.steps}, "
+                         f"{args.critic_steps}, {args.weight}")
+    if args.save is not None and args.save.resolve() == Path(args.model).resolve():
+        raise SystemExit(f"--save {args.save} would overwrite the model it starts from; name another file")
     config.set_threads()
     config.seed_everything(0)
-    method, _ = checkpoints.load(args.model, device="cpu")
-    critic = shape_critic().to(method.device)
-    critic_opt = adam(critic.parameters(), 1e-3, (0.9, 0.999), "critic")
-    stream = iter(DSprites().batches(batch_size=64, seed=123))
+    method, side = checkpoints.load(args.model, device="cpu")
+    judge = shape_critic(method.n_classes + (args.judge == "gan")).to(method.device)
+    judge_opt = adam(judge.parameters(), 1e-3 if args.judge == "critic" else 2e-4, (0.5, 0.9), "judge")
+    stream, start = iter(DSprites().batches(batch_size=64, seed=123)), time.time()
 
-    def critic_update(batch) -> float:
-        x, y = batch[0].to(method.device), batch[1][:, 0].long().to(method.device)
-        loss = F.cross_entropy(critic(x), y)
-        optimizer_step(critic_opt, loss)
+    def judge_update(batch) -> float:
+        x, y = batch[0].to(method.device), batch[1][:, method.factor_index].long().to(method.device)
+        images, targets = judge_batch(method, args.judge, x, y)
+        loss = F.cross_entropy(judge(images), targets)
+        optimizer_step(judge_opt, loss)
         return loss.item()
 
-    for _ in tqdm(range(args.critic_steps), desc="critic on real images"):
-        critic_update(next(stream))
-    add_swap_critic(method, critic, args.weight)
+    for _ in tqdm(range(args.critic_steps), desc=f"{args.judge} before the model"):
+        judge_update(next(stream))
+    add_swap_judge(method, judge, args.weight)
     method.train(True)
-    bar = tqdm(range(args.steps), desc="fine-tune with the swap critic")
+    bar = tqdm(range(args.steps), desc=f"fine-tune with the swap {args.judge}")
     for i in bar:
         batch = next(stream)
-        critic_update(batch)
+        judge_loss = judge_update(batch)
         out = method.step(batch)
         if i % 50 == 0:
-            bar.set_postfix(recon=round(out["recon"], 1), sc=round(out.get("swap_critic", float("nan")), 3))
+            bar.set_postfix(recon=round(out["recon"], 1), sc=round(out.get("swap_critic", float("nan")), 3),
+                            judge=round(judge_loss, 3))
     method.train(False)
     data = DSprites()
     print(f"held-out recon {heldout_terms(method.model)['recon']:.1f} nats")
     print(swap_shape_accuracy(method.model, data, method.s_dims))
     q = supervised_quality(method.model, data, method.s_dims, "shape")
     print({k: q[k] for k in ("leak_u_mean", "leak_u_sample", "leak_chance", "swap_iou", "swap_unchanged")})
+    if args.save is not None:
+        checkpoints.save(args.save, method, side["config"], history=History(), budget=side.get("budget", "full"),
+                         steps=int(side["steps"]) + args.steps, seed=int(side.get("seed", 0)), wall_time=time.time() - start,
+                         extra={"fine_tune": {"from": str(args.model), "judge": args.judge, "steps": args.steps,
+                                              "weight": args.weight}})
+        print(f"kept {args.save}")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -177,3 +178,29 @@ def test_swap_breakdown_reads_the_same_swaps_as_the_sidecar_metric():
     counts = [int(m.group(1)) for m in (re.search(r"-> \w+ \((\d+)\)", ln) for ln in lines) if m]
     assert len(counts) == 6 and sum(counts) == 48
     assert any(ln.startswith("z_s at the centre of B's class prior") for ln in lines)
+
+
+def test_swap_judge_learns_swaps_as_their_own_class_and_the_model_pays_without_training_it():
+    """``--judge gan``: reals and reconstructions keep their shapes, swaps between different shapes get class K; the
+    model's update moves the model through the judge and leaves the judge's weights as they were."""
+    from advdis_lessons import checkpoints
+    from advdis_lessons.data import DSprites
+
+    sc = load("swap_critic")
+    method, _ = checkpoints.load(checkpoints.DATA_DIR / "supervised_flip.pt", device="cpu")
+    x, factors = next(iter(DSprites().batches(batch_size=16, seed=5)))[:2]
+    y = factors[:, method.factor_index].long()
+    images, targets = sc.judge_batch(method, "gan", x, y)
+    n_swaps = int((y.roll(1) != y).sum())
+    assert n_swaps > 0 and len(images) == len(targets) == 32 + n_swaps
+    assert targets[:16].tolist() == y.tolist() == targets[16:32].tolist()
+    assert (targets[32:] == method.n_classes).all() and not images.requires_grad
+    assert sc.judge_batch(method, "critic", x, y)[0] is x
+    judge = sc.shape_critic(method.n_classes + 1)
+    before_judge = [p.detach().clone() for p in judge.parameters()]
+    before_model = [p.detach().clone() for p in method.model.parameters()]
+    sc.add_swap_judge(method, judge, weight=1.0)
+    out = method.step((x, factors))
+    assert math.isfinite(out["swap_critic"])
+    assert all(torch.equal(a, b) for a, b in zip(before_judge, judge.parameters()))
+    assert not all(torch.equal(a, b) for a, b in zip(before_model, method.model.parameters()))

@@ -23,7 +23,15 @@ from typing import Sequence
 import torch
 import torch.nn.functional as F
 
-__all__ = ["swap_cycle_terms"]
+__all__ = ["swap_cycle_terms", "swap_with_next"]
+
+
+def swap_with_next(mu: torch.Tensor, s_dims: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """(codes with each row's z_s replaced by the next row's, index of that partner B = ``roll(arange, 1)``)."""
+    partner = torch.roll(torch.arange(len(mu), device=mu.device), 1)
+    swapped = mu.clone()
+    swapped[:, list(s_dims)] = mu[partner][:, list(s_dims)]
+    return swapped, partner
 
 
 def swap_cycle_terms(model: torch.nn.Module, classifier: torch.nn.Module, mu: torch.Tensor, y: torch.Tensor,
@@ -36,10 +44,8 @@ def swap_cycle_terms(model: torch.nn.Module, classifier: torch.nn.Module, mu: to
     """
     if mu.ndim != 2 or len(mu) < 2:
         raise ValueError(f"swap_cycle_terms needs codes of shape (N >= 2, z_dim), got {tuple(mu.shape)}")
-    s, u = list(s_dims), list(u_dims)
-    partner = torch.roll(torch.arange(len(mu), device=mu.device), 1)
-    swapped = mu.clone()
-    swapped[:, s] = mu[partner][:, s]
+    u = list(u_dims)
+    swapped, partner = swap_with_next(mu, s_dims)
     image = torch.sigmoid(model.decode(swapped))
     again = model.encode(image)[0]
     target = mu[:, u].detach()
