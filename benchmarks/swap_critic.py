@@ -13,11 +13,13 @@ on decoded swaps (A's z_u means, B's z_s means, shapes differ), the judge frozen
   trained on real labelled images only classifies each swap; the model pays ``weight`` x its cross-entropy against
   B's label. Such a critic can be fooled: it never sees a swap, so the decoder can learn features it reads instead
   of shapes.
-* ``--judge gan``: the same CNN with one more class, *swap* (the K+1-class discriminator of Salimans et al. 2016). It
-  learns on real images and on the model's own reconstructions (each with its shape) and on decoded swaps (class
-  *swap*), all detached; the model pays ``weight`` x its cross-entropy of the swaps against B's label, i.e. "look
-  like a B that is not a swap". Reconstructions count as real so that the judge cannot win on the decoder's grey
-  edges alone; it has to find what tells a swap from a reconstruction, and it keeps learning while the decoder moves.
+* ``--judge gan``: the same CNN with one more class, *swap* (the K+1-class discriminator of Salimans et al. 2016),
+  learning real images (each with its shape) and decoded swaps (class *swap*, detached) as they come; the model pays
+  ``weight`` x its cross-entropy of the swaps against B's label, i.e. "look like a real B, not a swap". The judge
+  keeps learning while the decoder moves, so features that fooled it once stop working. It reads every image through
+  a fixed Gaussian blur, so that real images' hard edges against the decoder's grey ones cannot settle the game;
+  real images rather than reconstructions, so that a swap is asked to look like a sprite, not like the model's own
+  soft reconstructions of one.
 
 Everything else is the model's own two-phase step. Printed at the end: held-out reconstruction, the swap readings of
 ``swap_shape_accuracy`` (plain and strict) and the leakage and IoU of ``supervised_quality``; ``--save`` keeps the
@@ -70,28 +72,45 @@ def add_swap_judge(method, judge: nn.Module, weight: float) -> None:
         images, targets = decoded_swaps(model, mu[mask], y[mask], s_dims)
         if len(images) == 0:
             return base, scalars
-        judge.requires_grad_(False)  # the model's loss must not train the judge
+        trainable = [p for p in judge.parameters() if p.requires_grad]
+        for p in trainable:  # the model's loss must not train the judge
+            p.requires_grad_(False)
         try:
             ce = F.cross_entropy(judge(images), targets)
         finally:
-            judge.requires_grad_(True)
+            for p in trainable:
+                p.requires_grad_(True)
         term = weight * ce
         return (term if base is None else base + term), {**scalars, "swap_critic": ce.item()}
 
     method.extra_loss = extra_loss
 
 
+def blurred(judge: nn.Module, sigma: float = 1.0) -> nn.Module:
+    """``judge`` reading its input through a fixed 5x5 Gaussian blur (no trainable weights added)."""
+    grid = torch.arange(5, dtype=torch.float32) - 2
+    kernel = torch.exp(-grid ** 2 / (2 * sigma ** 2))
+    kernel = torch.outer(kernel, kernel) / kernel.sum() ** 2
+    blur = nn.Conv2d(1, 1, 5, padding=2, bias=False)
+    blur.weight.data.copy_(kernel.view(1, 1, 5, 5))
+    blur.weight.requires_grad_(False)
+    return nn.Sequential(blur, judge)
+
+
+def make_judge(kind: str, n_classes: int) -> nn.Module:
+    """``critic``: :func:`shape_critic` over the classes; ``gan``: one more class (*swap*), behind :func:`blurred`."""
+    return shape_critic(n_classes) if kind == "critic" else blurred(shape_critic(n_classes + 1))
+
+
 def judge_batch(method, kind: str, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """What the judge learns from: real images with their shapes, and for ``gan`` also the model's reconstructions
-    (their shapes) and decoded swaps (class K = "swap"), made without a graph so no gradient reaches the model."""
+    """What the judge learns from: real images with their shapes, and for ``gan`` also decoded swaps between
+    different shapes (class K = "swap"), made without a graph so no gradient reaches the model."""
     if kind == "critic":
         return x, y
     with torch.no_grad():
-        mu = method.model.encode(x)[0]
-        recon = torch.sigmoid(method.model.decode(mu))
-        swaps, _ = decoded_swaps(method.model, mu, y, list(method.s_dims))
+        swaps, _ = decoded_swaps(method.model, method.model.encode(x)[0], y, list(method.s_dims))
     fake = torch.full((len(swaps),), method.n_classes, dtype=y.dtype, device=y.device)
-    return torch.cat([x, recon, swaps]), torch.cat([y, y, fake])
+    return torch.cat([x, swaps]), torch.cat([y, fake])
 
 
 def main() -> None:
@@ -116,7 +135,7 @@ def main() -> None:
     method, side = checkpoints.load(args.model, device="cpu")
     for group in method.optimizers["vae"].param_groups:
         group["lr"] = args.lr
-    judge = shape_critic(method.n_classes + (args.judge == "gan")).to(method.device)
+    judge = make_judge(args.judge, method.n_classes).to(method.device)
     judge_opt = adam(judge.parameters(), 1e-3 if args.judge == "critic" else 2e-4, (0.5, 0.9), "judge")
     stream, start = iter(DSprites().batches(batch_size=64, seed=123)), time.time()
 

@@ -181,8 +181,8 @@ def test_swap_breakdown_reads_the_same_swaps_as_the_sidecar_metric():
 
 
 def test_swap_judge_learns_swaps_as_their_own_class_and_the_model_pays_without_training_it():
-    """``--judge gan``: reals and reconstructions keep their shapes, swaps between different shapes get class K; the
-    model's update moves the model through the judge and leaves the judge's weights as they were."""
+    """``--judge gan``: real images keep their shapes, swaps between different shapes get class K; the model's update
+    moves the model through the judge and leaves the judge's weights (and its fixed blur) as they were."""
     from advdis_lessons import checkpoints
     from advdis_lessons.data import DSprites
 
@@ -192,15 +192,19 @@ def test_swap_judge_learns_swaps_as_their_own_class_and_the_model_pays_without_t
     y = factors[:, method.factor_index].long()
     images, targets = sc.judge_batch(method, "gan", x, y)
     n_swaps = int((y.roll(1) != y).sum())
-    assert n_swaps > 0 and len(images) == len(targets) == 32 + n_swaps
-    assert targets[:16].tolist() == y.tolist() == targets[16:32].tolist()
-    assert (targets[32:] == method.n_classes).all() and not images.requires_grad
+    assert n_swaps > 0 and len(images) == len(targets) == 16 + n_swaps
+    assert targets[:16].tolist() == y.tolist() and torch.equal(images[:16], x)
+    assert (targets[16:] == method.n_classes).all() and not images.requires_grad
     assert sc.judge_batch(method, "critic", x, y)[0] is x
-    judge = sc.shape_critic(method.n_classes + 1)
+    judge = sc.make_judge("gan", method.n_classes)
+    assert judge(images).shape == (len(images), method.n_classes + 1)
+    blur = judge[0].weight
+    assert not blur.requires_grad and float(blur.sum()) == pytest.approx(1.0)
     before_judge = [p.detach().clone() for p in judge.parameters()]
     before_model = [p.detach().clone() for p in method.model.parameters()]
     sc.add_swap_judge(method, judge, weight=1.0)
     out = method.step((x, factors))
     assert math.isfinite(out["swap_critic"])
     assert all(torch.equal(a, b) for a, b in zip(before_judge, judge.parameters()))
+    assert not blur.requires_grad and all(p.requires_grad for p in judge[1].parameters())
     assert not all(torch.equal(a, b) for a, b in zip(before_model, method.model.parameters()))
