@@ -72,34 +72,33 @@ def add_swap_judge(method, judge: nn.Module, weight: float) -> None:
         images, targets = decoded_swaps(model, mu[mask], y[mask], s_dims)
         if len(images) == 0:
             return base, scalars
-        trainable = [p for p in judge.parameters() if p.requires_grad]
-        for p in trainable:  # the model's loss must not train the judge
-            p.requires_grad_(False)
+        judge.requires_grad_(False)  # the model's loss must not train the judge
         try:
             ce = F.cross_entropy(judge(images), targets)
         finally:
-            for p in trainable:
-                p.requires_grad_(True)
+            judge.requires_grad_(True)
         term = weight * ce
         return (term if base is None else base + term), {**scalars, "swap_critic": ce.item()}
 
     method.extra_loss = extra_loss
 
 
-def blurred(judge: nn.Module, sigma: float = 1.0) -> nn.Module:
-    """``judge`` reading its input through a fixed 5x5 Gaussian blur (no trainable weights added)."""
-    grid = torch.arange(5, dtype=torch.float32) - 2
-    kernel = torch.exp(-grid ** 2 / (2 * sigma ** 2))
-    kernel = torch.outer(kernel, kernel) / kernel.sum() ** 2
-    blur = nn.Conv2d(1, 1, 5, padding=2, bias=False)
-    blur.weight.data.copy_(kernel.view(1, 1, 5, 5))
-    blur.weight.requires_grad_(False)
-    return nn.Sequential(blur, judge)
+class Blur(nn.Module):
+    """A fixed 5x5 Gaussian blur; its kernel is a buffer, so the judge gains no weights to train or to freeze."""
+
+    def __init__(self, sigma: float = 1.0):
+        super().__init__()
+        grid = torch.arange(5, dtype=torch.float32) - 2
+        kernel = torch.exp(-grid ** 2 / (2 * sigma ** 2))
+        self.register_buffer("kernel", (torch.outer(kernel, kernel) / kernel.sum() ** 2).view(1, 1, 5, 5))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv2d(x, self.kernel, padding=2)
 
 
 def make_judge(kind: str, n_classes: int) -> nn.Module:
-    """``critic``: :func:`shape_critic` over the classes; ``gan``: one more class (*swap*), behind :func:`blurred`."""
-    return shape_critic(n_classes) if kind == "critic" else blurred(shape_critic(n_classes + 1))
+    """``critic``: :func:`shape_critic` over the classes; ``gan``: one more class (*swap*), behind a :class:`Blur`."""
+    return shape_critic(n_classes) if kind == "critic" else nn.Sequential(Blur(), shape_critic(n_classes + 1))
 
 
 def judge_batch(method, kind: str, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
