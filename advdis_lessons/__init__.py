@@ -5,7 +5,7 @@ Layers, lowest first (a module imports only from its own layer or below; ``tests
 - ``config``, ``history``, ``atomic``, ``recipes``, ``stats``: settings (budget, seed, device, threads), training
   histories, atomic file writes, the named training configurations, summaries of repeated runs.
 - ``data``: the procedural dSprites renderer and data set, labels, resumable batch streams.
-- ``models``: the conv VAE, discriminators and adversaries, priors, lesson 05's toy.
+- ``models``: the conv VAE, discriminators and adversaries, the swap judge, priors, lesson 05's toy.
 - ``losses``: ELBO terms, beta / capacity losses and TC estimators, adversarial terms, the class prior,
   the MMD penalty, the swap-consistency loss, the R1 penalty and the remedy options.
 - ``training``, ``health``, ``run_state``, ``precision``: the one training loop and ``Method``, the monitor that

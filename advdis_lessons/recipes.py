@@ -134,7 +134,7 @@ def variant(spec: str) -> dict:
 
 
 # Lessons 06-07: supervised adversaries and adversarial masking of shape. z_s = dims 0-1 carries shape,
-# z_u = the other dims must not; lam ramps from 0 over the first 300 updates (see advdis_lessons/methods/supervised.py).
+# z_u = the other dims must not; lam ramps from 0 over the first 300 updates (see advdis_lessons/methods/adversarial_vae.py).
 # The reconstruction term is 100+ nats per image, so the ~1-nat cross-entropies need weights near 10-20 to count.
 # z_s has a class-conditional prior (one centre per shape, advdis_lessons/losses/class_prior.py) with KL weight 10: with
 # the standard prior z_s held scale more than shape (normalised MI 0.33-0.44 vs 0.10-0.19) and swaps scored

@@ -21,6 +21,8 @@ on decoded swaps (A's z_u means, B's z_s means, shapes differ), the judge frozen
   real images rather than reconstructions, so that a swap is asked to look like a sprite, not like the model's own
   soft reconstructions of one.
 
+Both fine-tune a model trained without them; ``SupervisedAdversary(judge_weight=...)`` trains the same K+1-class
+judge (narrower) beside the model from the first step (``supervised_quality.py "SPEC,judge_weight=10"``).
 Everything else is the model's own two-phase step. Printed at the end: held-out reconstruction, the swap readings of
 ``swap_shape_accuracy`` (plain and strict) and the leakage and IoU of ``supervised_quality``; ``--save`` keeps the
 fine-tuned model. The judge's cross-entropy on swaps (``sc`` on the progress bar) falling far below what the template
@@ -40,27 +42,14 @@ from tqdm.auto import tqdm
 from advdis_lessons import checkpoints, config
 from advdis_lessons.data import DSprites
 from advdis_lessons.history import History
-from advdis_lessons.losses.swap_cycle import swap_with_next
+from advdis_lessons.losses.swap_cycle import decoded_swaps
 from advdis_lessons.metrics import heldout_terms, swap_shape_accuracy
 from advdis_lessons.metrics.split_quality import supervised_quality
+from advdis_lessons.models.swap_judge import SwapJudge, shape_critic
 from advdis_lessons.training import adam, optimizer_step
 
 JUDGES = ("critic", "gan")
-
-
-def shape_critic(n_classes: int = 3) -> nn.Module:
-    """Four stride-2 convolutions and an MLP head: 64x64 pixel probabilities -> ``n_classes`` logits."""
-    convs = [nn.Conv2d(1, 32, 4, 2, 1), nn.ReLU(), nn.Conv2d(32, 32, 4, 2, 1), nn.ReLU(),
-             nn.Conv2d(32, 64, 4, 2, 1), nn.ReLU(), nn.Conv2d(64, 64, 4, 2, 1), nn.ReLU()]
-    return nn.Sequential(*convs, nn.Flatten(), nn.Linear(64 * 16, 128), nn.ReLU(), nn.Linear(128, n_classes))
-
-
-def decoded_swaps(model: nn.Module, codes: torch.Tensor, labels: torch.Tensor,
-                  s_dims: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
-    """(pixel probabilities of the swaps between different shapes, B's labels); empty when all shapes agree."""
-    swapped, partner = swap_with_next(codes, s_dims)
-    differ = labels[partner] != labels
-    return torch.sigmoid(model.decode(swapped[differ])), labels[partner][differ]
+CRITIC_WIDTHS = (32, 32, 64, 64)  # the channels of the judges behind docs/RESULTS.md's rows
 
 
 def add_swap_judge(method, judge: nn.Module, weight: float) -> None:
@@ -83,22 +72,9 @@ def add_swap_judge(method, judge: nn.Module, weight: float) -> None:
     method.extra_loss = extra_loss
 
 
-class Blur(nn.Module):
-    """A fixed 5x5 Gaussian blur; its kernel is a buffer, so the judge gains no weights to train or to freeze."""
-
-    def __init__(self, sigma: float = 1.0):
-        super().__init__()
-        grid = torch.arange(5, dtype=torch.float32) - 2
-        kernel = torch.exp(-grid ** 2 / (2 * sigma ** 2))
-        self.register_buffer("kernel", (torch.outer(kernel, kernel) / kernel.sum() ** 2).view(1, 1, 5, 5))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.conv2d(x, self.kernel, padding=2)
-
-
 def make_judge(kind: str, n_classes: int) -> nn.Module:
-    """``critic``: :func:`shape_critic` over the classes; ``gan``: one more class (*swap*), behind a :class:`Blur`."""
-    return shape_critic(n_classes) if kind == "critic" else nn.Sequential(Blur(), shape_critic(n_classes + 1))
+    """``critic``: :func:`shape_critic` over the classes; ``gan``: a :class:`SwapJudge` at the critic's widths."""
+    return shape_critic(n_classes) if kind == "critic" else SwapJudge(n_classes, widths=CRITIC_WIDTHS)
 
 
 def judge_batch(method, kind: str, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -108,7 +84,7 @@ def judge_batch(method, kind: str, x: torch.Tensor, y: torch.Tensor) -> tuple[to
         return x, y
     with torch.no_grad():
         swaps, _ = decoded_swaps(method.model, method.model.encode(x)[0], y, list(method.s_dims))
-    fake = torch.full((len(swaps),), method.n_classes, dtype=y.dtype, device=y.device)
+    fake = torch.full((len(swaps),), method.n_classes, dtype=y.dtype, device=y.device)  # SwapJudge.fake
     return torch.cat([x, swaps]), torch.cat([y, fake])
 
 

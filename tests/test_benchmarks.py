@@ -198,13 +198,13 @@ def test_swap_judge_learns_swaps_as_their_own_class_and_the_model_pays_without_t
     assert sc.judge_batch(method, "critic", x, y)[0] is x
     judge = sc.make_judge("gan", method.n_classes)
     assert judge(images).shape == (len(images), method.n_classes + 1)
-    blur = judge[0].kernel
-    assert not list(judge[0].parameters()) and float(blur.sum()) == pytest.approx(1.0)
+    blur = judge.blur.kernel
+    assert not list(judge.blur.parameters()) and float(blur.sum()) == pytest.approx(1.0)
     before_judge = [p.detach().clone() for p in judge.parameters()]
     before_model = [p.detach().clone() for p in method.model.parameters()]
     sc.add_swap_judge(method, judge, weight=1.0)
     out = method.step((x, factors))
     assert math.isfinite(out["swap_critic"])
     assert all(torch.equal(a, b) for a, b in zip(before_judge, judge.parameters()))
-    assert torch.equal(blur, judge[0].kernel) and all(p.requires_grad for p in judge.parameters())
+    assert torch.equal(blur, judge.blur.kernel) and all(p.requires_grad for p in judge.parameters())
     assert not all(torch.equal(a, b) for a, b in zip(before_model, method.model.parameters()))

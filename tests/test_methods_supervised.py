@@ -487,3 +487,75 @@ def test_sampled_codes_are_seeded_draws_around_the_means():
     a, b, c = sampled_codes(model, x, seed=1), sampled_codes(model, x, seed=1), sampled_codes(model, x, seed=2)
     assert torch.equal(a, b) and not torch.equal(a, c)
     assert abs(a.mean().item()) < 0.05 and abs(a.std().item() - 1.0) < 0.05
+
+
+def judged(judge_weight: float = 1.0, **kw) -> SupervisedAdversary:
+    config.seed_everything(0)
+    return SupervisedAdversary(models.ConvVAE(z_dim=5, width="narrow"), style="flip", judge_weight=judge_weight,
+                               lam_ramp_steps=0, device="cpu", **kw)
+
+
+def test_swap_judge_is_off_by_default_and_a_third_player_when_asked():
+    plain = SupervisedAdversary(narrow(), device="cpu")
+    assert plain.judge is None and "judge" not in plain.modules() and "judge" not in plain.optimizers
+    method = judged(judge_pairs=8)
+    assert set(method.modules()) == {"model", "adversary", "classifier", "judge"}
+    assert set(method.optimizers) == {"vae", "adversary", "judge"}
+    x = a_batch(4)[0]
+    assert method.judge(x).shape == (4, method.n_classes + 1) and method.judge.fake == method.n_classes
+    assert not list(method.judge.blur.parameters())
+
+
+@pytest.mark.parametrize(("kw", "message"), [({"judge_weight": -1.0}, "judge_weight must be >= 0, got -1.0"),
+                                             ({"judge_lr": 0.0}, "judge_lr must be > 0, got 0.0"),
+                                             ({"judge_pairs": 1}, "judge_pairs must be an integer >= 2, got 1"),
+                                             ({"judge_pairs": 2.5}, "judge_pairs must be an integer >= 2, got 2.5")])
+def test_swap_judge_arguments_are_checked(kw, message):
+    with pytest.raises(ValueError, match=message):
+        SupervisedAdversary(narrow(), device="cpu", **{"judge_weight": 1.0, **kw})
+
+
+def test_swap_judge_term_moves_the_model_and_never_the_judge():
+    """The model update pays the judge's CE on decoded swaps with the judge frozen: the judge's weights are untouched
+    by it, and its term reaches the decoder (with and without the term the updates differ)."""
+    x, factors = a_batch(16, seed=3)
+    y, mask = judged().labels(factors)
+    results = {}
+    for weight in (1e-6, 50.0):
+        method = judged(weight)
+        forward = method.model(x)
+        judge_before = [p.detach().clone() for p in method.judge.parameters()]
+        out = method.model_step(x, forward, y, mask)
+        assert math.isfinite(out["swap_judge"]) and method._swaps is not None and not method._swaps.requires_grad
+        assert all(torch.equal(a, b) for a, b in zip(judge_before, method.judge.parameters()))
+        assert all(p.requires_grad for p in method.judge.parameters())
+        results[weight] = [p.detach().clone() for p in method.model.decoder.parameters()]
+    assert not all(torch.equal(a, b) for a, b in zip(*results.values()))
+
+
+def test_swap_judge_learns_real_shapes_and_swaps_without_touching_the_model():
+    """judge_step trains the judge alone: reals by their labels, swaps as class K; the model's weights stay."""
+    method = judged(judge_pairs=8)
+    x, factors = a_batch(16, seed=4)
+    y, _ = method.labels(factors)
+    swaps = torch.sigmoid(method.model.decode(torch.randn(6, 5))).detach()
+    model_before = [p.detach().clone() for p in method.model.parameters()]
+    judge_before = [p.detach().clone() for p in method.judge.parameters()]
+    out = method.judge_step(x[:8], y[:8], swaps)
+    assert 0.0 <= out["judge_acc"] <= 1.0 and math.isfinite(out["judge_loss"])
+    assert all(torch.equal(a, b) for a, b in zip(model_before, method.model.parameters()))
+    assert not all(torch.equal(a, b) for a, b in zip(judge_before, method.judge.parameters()))
+    losses = [method.judge_step(x[:8], y[:8], swaps)["judge_loss"] for _ in range(60)]
+    assert losses[-1] < 0.6 * losses[0]  # it learns the batch
+
+
+def test_whole_step_with_a_judge_updates_all_three_players_and_is_deterministic():
+    batch = a_batch(16, seed=5)
+    outs, params = [], []
+    for _ in range(2):
+        method = judged(judge_pairs=8)
+        outs.append(method.step(batch))
+        params.append([p.detach().clone() for m in method.modules().values() for p in m.parameters()])
+        assert method._swaps is None
+    assert {"swap_judge", "judge_loss", "judge_acc"} <= set(outs[0]) and outs[0] == outs[1]
+    assert all(torch.equal(a, b) for a, b in zip(*params))

@@ -23,7 +23,7 @@ from typing import Sequence
 import torch
 import torch.nn.functional as F
 
-__all__ = ["swap_cycle_terms", "swap_with_next"]
+__all__ = ["decoded_swaps", "swap_cycle_terms", "swap_with_next"]
 
 
 def swap_with_next(mu: torch.Tensor, s_dims: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -32,6 +32,15 @@ def swap_with_next(mu: torch.Tensor, s_dims: Sequence[int]) -> tuple[torch.Tenso
     swapped = mu.clone()
     swapped[:, list(s_dims)] = mu[partner][:, list(s_dims)]
     return swapped, partner
+
+
+def decoded_swaps(model: torch.nn.Module, codes: torch.Tensor, labels: torch.Tensor,
+                  s_dims: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """(pixel probabilities of the swaps (:func:`swap_with_next`) between different shapes, B's labels); empty
+    when every label agrees. Gradients reach the decoder (and the codes) unless called under ``no_grad``."""
+    swapped, partner = swap_with_next(codes, s_dims)
+    differ = labels[partner] != labels
+    return torch.sigmoid(model.decode(swapped[differ])), labels[partner][differ]
 
 
 def swap_cycle_terms(model: torch.nn.Module, classifier: torch.nn.Module, mu: torch.Tensor, y: torch.Tensor,

@@ -10,10 +10,11 @@ from typing import Any
 import torch
 
 from advdis_lessons.methods.aae import AAE
+from advdis_lessons.methods.adversarial_vae import AdversarialVAE
 from advdis_lessons.methods.factorvae import FactorVAE
 from advdis_lessons.methods.masking import MaskingAdversary
 from advdis_lessons.methods.nonadversarial import BetaTCVAE, MMDAutoencoder
-from advdis_lessons.methods.supervised import AdversarialVAE, SupervisedAdversary
+from advdis_lessons.methods.supervised import SupervisedAdversary
 from advdis_lessons.methods.vae import VAE, AnnealedVAE, BetaVAE
 from advdis_lessons.training import Method
 

@@ -8,7 +8,7 @@ the fact, which is the honest test: a training-time adversary that is fooled say
 another classifier could still read.
 
 The two-phase update, the styles and the lam ramp are those of
-:class:`~advdis_lessons.methods.supervised.AdversarialVAE` (adversary on detached encoder means; model update
+:class:`~advdis_lessons.methods.adversarial_vae.AdversarialVAE` (adversary on detached encoder means; model update
 with the adversary frozen). Every image is labelled here.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Sequence
 
 import torch
 
-from advdis_lessons.methods.supervised import AdversarialVAE
+from advdis_lessons.methods.adversarial_vae import AdversarialVAE
 
 
 class MaskingAdversary(AdversarialVAE):
@@ -27,7 +27,7 @@ class MaskingAdversary(AdversarialVAE):
         model: a VAE with ``z_dim`` (e.g. ``ConvVAE``).
         factor: the attribute to censor, one of ``data.FACTOR_NAMES``.
         masked_dims: the latent dims that must not carry it.
-        style: ``"grl"``, ``"maxent"`` or ``"flip"`` (see :mod:`advdis_lessons.methods.supervised`).
+        style: ``"grl"``, ``"maxent"`` or ``"flip"`` (see :mod:`advdis_lessons.methods.adversarial_vae`).
         lam, lam_ramp_steps: final adversarial weight, reached linearly from 0 after this many updates.
         beta: KL weight.
         lr, d_lr: Adam learning rates of the VAE and of the adversary.

@@ -1,5 +1,6 @@
 """Networks: the conv VAE (``vae``), discriminators and adversaries (``adversaries``, ``adversary_pool``),
-priors and their discriminator (``priors``), and lesson 05's 2-D toy (``toy``)."""
+lesson 06's swap judge (``swap_judge``), priors and their discriminator (``priors``), and lesson 05's 2-D toy
+(``toy``)."""
 from advdis_lessons.models.adversaries import AttributeAdversary, GradientReversal, TCDiscriminator, grad_reverse
 from advdis_lessons.models.priors import PriorDiscriminator, make_prior
 from advdis_lessons.models.vae import (
