@@ -12,6 +12,9 @@ for each of the six (A, B) shape pairs; then the same readings when the swap is 
 * with z_u *sampled* from q(z|A) (what the decoder saw in training) instead of its means,
 * with z_s set to the centre of B's class prior (when the model has one) instead of B's code.
 
+Last, A's own reconstruction cost decoded from its means and from a sample of q(z|A): a decoder that draws only from
+noisy codes (or only from means) shows it there.
+
 If the swaps read as A's shape in every variant, the decoder takes shape from A's z_u, whatever a probe of z_u says.
 """
 from __future__ import annotations
@@ -24,6 +27,7 @@ import torch
 
 from advdis_lessons import checkpoints, config
 from advdis_lessons.data import DSprites
+from advdis_lessons.losses.elbo import bernoulli_reconstruction
 from advdis_lessons.metrics.heldout import heldout_terms
 from advdis_lessons.metrics.shape_fidelity import ROUND, read_both
 from advdis_lessons.metrics.swaps import swap_pairs
@@ -83,6 +87,10 @@ def breakdown(spec: str, n: int = N_PAIRS, seed: int = 4) -> list[str]:
         centred = mu_a.clone()
         centred[:, s_dims] = method.s_means[torch.as_tensor(b).long()].to(centred)
         out.append(line("z_s at the centre of B's class prior", readings(model, centred, fa, fb), a, b))
+    own = mu_a + torch.randn(mu_a.shape, generator=gen) * (0.5 * logvar_a).exp()  # A's whole code, sampled
+    with torch.no_grad():
+        cost = [bernoulli_reconstruction(model.decode(z), xa).mean().item() for z in (mu_a, own)]
+    out.append(f"{'A reconstructed (nats): from means | samples':<44} {cost[0]:.1f} | {cost[1]:.1f}")
     return out
 
 

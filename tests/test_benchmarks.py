@@ -178,6 +178,8 @@ def test_swap_breakdown_reads_the_same_swaps_as_the_sidecar_metric():
     counts = [int(m.group(1)) for m in (re.search(r"-> \w+ \((\d+)\)", ln) for ln in lines) if m]
     assert len(counts) == 6 and sum(counts) == 48
     assert any(ln.startswith("z_s at the centre of B's class prior") for ln in lines)
+    costs = re.search(r"from means \| samples +(\d+\.\d) \| (\d+\.\d)$", lines[-1])
+    assert costs and 20 < float(costs.group(1)) < 200 and 20 < float(costs.group(2)) < 200  # this model draws from both
 
 
 def test_swap_judge_learns_swaps_as_their_own_class_and_the_model_pays_without_training_it():
