@@ -45,7 +45,7 @@ from advdis_lessons.history import History
 from advdis_lessons.losses.swap_cycle import decoded_swaps
 from advdis_lessons.metrics import heldout_terms, swap_shape_accuracy
 from advdis_lessons.metrics.split_quality import supervised_quality
-from advdis_lessons.models.swap_judge import SwapJudge, shape_critic
+from advdis_lessons.models.swap_judge import SwapJudge, frozen_ce, shape_critic
 from advdis_lessons.training import adam, optimizer_step
 
 JUDGES = ("critic", "gan")
@@ -61,11 +61,7 @@ def add_swap_judge(method, judge: nn.Module, weight: float) -> None:
         images, targets = decoded_swaps(model, mu[mask], y[mask], s_dims)
         if len(images) == 0:
             return base, scalars
-        judge.requires_grad_(False)  # the model's loss must not train the judge
-        try:
-            ce = F.cross_entropy(judge(images), targets)
-        finally:
-            judge.requires_grad_(True)
+        ce = frozen_ce(judge, images, targets)
         term = weight * ce
         return (term if base is None else base + term), {**scalars, "swap_critic": ce.item()}
 

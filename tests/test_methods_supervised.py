@@ -526,7 +526,7 @@ def test_swap_judge_term_moves_the_model_and_never_the_judge():
         forward = method.model(x)
         judge_before = [p.detach().clone() for p in method.judge.parameters()]
         out = method.model_step(x, forward, y, mask)
-        assert math.isfinite(out["swap_judge"]) and method._swaps is not None and not method._swaps.requires_grad
+        assert math.isfinite(out["swap_judge"]) and method._judged is not None and not method._judged[2].requires_grad
         assert all(torch.equal(a, b) for a, b in zip(judge_before, method.judge.parameters()))
         assert all(p.requires_grad for p in method.judge.parameters())
         results[weight] = [p.detach().clone() for p in method.model.decoder.parameters()]
@@ -556,6 +556,6 @@ def test_whole_step_with_a_judge_updates_all_three_players_and_is_deterministic(
         method = judged(judge_pairs=8)
         outs.append(method.step(batch))
         params.append([p.detach().clone() for m in method.modules().values() for p in m.parameters()])
-        assert method._swaps is None
+        assert method._judged is None
     assert {"swap_judge", "judge_loss", "judge_acc"} <= set(outs[0]) and outs[0] == outs[1]
     assert all(torch.equal(a, b) for a, b in zip(*params))

@@ -21,7 +21,7 @@ from advdis_lessons.losses.swap_cycle import decoded_swaps, swap_cycle_terms
 from advdis_lessons.methods.adversarial_vae import AdversarialVAE
 from advdis_lessons.metrics.swaps import pixel_iou, swap_iou, swap_latents, swap_targets
 from advdis_lessons.models.adversaries import check_dims
-from advdis_lessons.models.swap_judge import SwapJudge
+from advdis_lessons.models.swap_judge import SwapJudge, frozen_ce
 from advdis_lessons.training import adam, optimizer_step
 
 __all__ = ["STYLES", "AdversarialVAE", "SupervisedAdversary", "encoder_adversarial_term", "flipped_labels",
@@ -102,7 +102,7 @@ class SupervisedAdversary(AdversarialVAE):
             raise ValueError(f"judge_lr must be > 0, got {judge_lr}")
         if isinstance(judge_pairs, bool) or not isinstance(judge_pairs, int) or judge_pairs < 2:
             raise ValueError(f"judge_pairs must be an integer >= 2, got {judge_pairs!r}")
-        self.judge_weight, self.judge_pairs, self._swaps = float(judge_weight), judge_pairs, None
+        self.judge_weight, self.judge_pairs, self._judged = float(judge_weight), judge_pairs, None
         self.judge = SwapJudge(self.n_classes).to(self.device) if judge_weight > 0 else None
         if self.judge is not None:
             self.optimizers["judge"] = adam(self.judge.parameters(), judge_lr, (0.5, 0.9), "judge")
@@ -124,12 +124,12 @@ class SupervisedAdversary(AdversarialVAE):
 
     def step(self, batch: tuple[torch.Tensor, ...]) -> dict[str, float]:
         """The two-phase step, then (with a judge) the judge's update on the swaps the model step decoded."""
-        self._swaps = None
+        self._judged = None
         out = super().step(batch)
-        if self._swaps is not None:
-            y, mask = self.labels(batch[1])
-            out.update(self.judge_step(batch[0][mask][:self.judge_pairs], y[mask][:self.judge_pairs], self._swaps))
-            self._swaps = None
+        if self._judged is not None:
+            mask, y, swaps = self._judged
+            out.update(self.judge_step(batch[0][mask][:self.judge_pairs], y, swaps))
+            self._judged = None
         return out
 
     def judge_step(self, real: torch.Tensor, y: torch.Tensor, swaps: torch.Tensor) -> dict[str, float]:
@@ -155,12 +155,8 @@ class SupervisedAdversary(AdversarialVAE):
             n = self.judge_pairs
             swaps, targets = decoded_swaps(self.model, mu[mask][:n], y[mask][:n], self.s_dims)
             if len(swaps):
-                self._swaps = swaps.detach()
-                self.judge.requires_grad_(False)  # the model's loss must not train the judge
-                try:
-                    judged = F.cross_entropy(self.judge(swaps).float(), targets)
-                finally:
-                    self.judge.requires_grad_(True)
+                self._judged = (mask, y[mask][:n], swaps.detach())  # for the judge's update after this one
+                judged = frozen_ce(self.judge, swaps, targets)
                 total = total + self.judge_weight * judged
                 scalars["swap_judge"] = judged.item()
         return total, scalars

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["Blur", "SwapJudge", "shape_critic"]
+__all__ = ["Blur", "SwapJudge", "frozen_ce", "shape_critic"]
 
 
 def shape_critic(n_out: int, widths: tuple[int, int, int, int] = (32, 32, 64, 64)) -> nn.Module:
@@ -37,6 +37,16 @@ class Blur(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.conv2d(x, self.kernel, padding=2)
+
+
+def frozen_ce(judge: nn.Module, images: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """The judge's cross-entropy of ``images`` against ``targets`` with its weights frozen: the model's loss moves the
+    images (and what made them), never the judge."""
+    judge.requires_grad_(False)
+    try:
+        return F.cross_entropy(judge(images).float(), targets)
+    finally:
+        judge.requires_grad_(True)
 
 
 class SwapJudge(nn.Module):
