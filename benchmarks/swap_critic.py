@@ -56,8 +56,8 @@ def add_swap_judge(method, judge: nn.Module, weight: float) -> None:
     """Wrap ``method.extra_loss`` so the model update also pays ``weight`` x the judge's CE on decoded swaps."""
     base_extra, model, s_dims = method.extra_loss, method.model, list(method.s_dims)
 
-    def extra_loss(mu: torch.Tensor, y: torch.Tensor, mask: torch.Tensor):
-        base, scalars = base_extra(mu, y, mask)
+    def extra_loss(mu: torch.Tensor, z: torch.Tensor, y: torch.Tensor, mask: torch.Tensor):
+        base, scalars = base_extra(mu, z, y, mask)
         images, targets = decoded_swaps(model, mu[mask], y[mask], s_dims)
         if len(images) == 0:
             return base, scalars

@@ -559,3 +559,24 @@ def test_whole_step_with_a_judge_updates_all_three_players_and_is_deterministic(
         assert method._judged is None
     assert {"swap_judge", "judge_loss", "judge_acc"} <= set(outs[0]) and outs[0] == outs[1]
     assert all(torch.equal(a, b) for a, b in zip(*params))
+
+
+def test_judge_codes_are_checked():
+    with pytest.raises(ValueError, match="unknown judge_codes 'mode'; allowed: mean, sample"):
+        SupervisedAdversary(narrow(), device="cpu", judge_weight=1.0, judge_codes="mode")
+
+
+@pytest.mark.parametrize(("codes", "reaches_encoder"), [("mean", True), ("sample", False)])
+def test_judge_term_reaches_the_encoder_only_from_means(codes, reaches_encoder):
+    """From means the judge's gradient trains encoder and decoder; from sampled codes, detached, the decoder alone."""
+    method = judged(judge_codes=codes, judge_pairs=16)
+    x, factors = a_batch(16, seed=6)
+    y, mask = method.labels(factors)
+    _, mu, _, z = method.model(x)
+    term, scalars = method.extra_loss(mu, z, y, mask)
+    assert math.isfinite(scalars["swap_judge"])
+    term.backward()
+    def touched(module: torch.nn.Module) -> bool:
+        return any(p.grad is not None and p.grad.abs().sum() > 0 for p in module.parameters())
+    assert touched(method.model.decoder) and touched(method.model.encoder) == reaches_encoder
+    assert not touched(method.judge)

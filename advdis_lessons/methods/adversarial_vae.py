@@ -142,8 +142,11 @@ class AdversarialVAE(Method):
         """The weighted KL of the model update: ``kl_weights`` (beta, or s_beta on z_s) times each dim's KL."""
         return (self.kl_weights * terms["kl_per_dim"]).sum()
 
-    def extra_loss(self, mu: torch.Tensor, y: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor | None, dict]:
-        """A subclass's further terms of the model update (None: none), and their scalars for the history."""
+    def extra_loss(self, mu: torch.Tensor, z: torch.Tensor, y: torch.Tensor,
+                   mask: torch.Tensor) -> tuple[torch.Tensor | None, dict]:
+        """A subclass's further terms of the model update (None: none), and their scalars for the history.
+
+        ``mu`` and ``z`` are the encoder means and the sampled codes, both still attached to the encoder's graph."""
         return None, {}
 
     def model_step(self, x: torch.Tensor, forward: tuple[torch.Tensor, ...], y: torch.Tensor,
@@ -177,7 +180,7 @@ class AdversarialVAE(Method):
                     mmd = label_mmd(codes[:, self.adversary.dims], y[mask], self.n_classes)
                     loss, value = loss + self.mmd_weight * mmd, value + self.mmd_weight * mmd.item()
                     out["mmd"] = mmd.item()
-                extra, scalars = self.extra_loss(mu, y, mask)
+                extra, scalars = self.extra_loss(mu, z, y, mask)
                 if extra is not None:
                     loss, value = loss + extra, value + extra.item()
                     out.update(scalars)

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from advdis_lessons.data.labels import flipped_labels, labelled_mask
-from advdis_lessons.losses.adversarial import STYLES, encoder_adversarial_term
+from advdis_lessons.losses.adversarial import CODES, STYLES, check_choice, encoder_adversarial_term
 from advdis_lessons.losses.class_prior import check_prior, class_means, class_weights, expected_kl
 from advdis_lessons.losses.swap_cycle import decoded_swaps, swap_cycle_terms
 from advdis_lessons.methods.adversarial_vae import AdversarialVAE
@@ -59,6 +59,11 @@ class SupervisedAdversary(AdversarialVAE):
             z_u means, B's z_s means, shapes differ) among the first ``judge_pairs`` labelled images, the judge
             frozen; then the judge learns (Adam ``judge_lr``, betas (0.5, 0.9)) those images by shape and the
             same swaps, detached, as *swap*.
+        judge_codes: what the judged swaps are decoded from: ``"mean"`` (default), the encoder means, attached, so
+            the judge's gradient reaches encoder and decoder; or ``"sample"``, the sampled codes the reconstruction
+            term decodes too, detached, so the judge teaches the decoder alone. With means, a decoder can tell judged
+            swaps from reconstructions by the noise of near-collapsed dims and serve each its own drawing
+            (docs/RESULTS.md, "Swaps that show the donor's shape").
         swap_weight: weight of the swap-consistency loss (:mod:`~advdis_lessons.losses.swap_cycle`) on the labelled
             images: decode z_u of A with z_s of B, encode again, ask for A's z_u and B's label (weight aux_weight).
         mmd_weight: weight of a non-adversarial penalty on z_u's dependence on the label
@@ -79,7 +84,7 @@ class SupervisedAdversary(AdversarialVAE):
                  s_prior_radius: float = 2.0, mmd_weight: float = 0.0, adv_standardize: bool = False,
                  n_adversaries: int = 1, adv_reset_every: int = 0, swap_weight: float = 0.0,
                  adv_codes: str = "mean", judge_weight: float = 0.0, judge_pairs: int = 32, judge_lr: float = 2e-4,
-                 device: torch.device | str | None = None):
+                 judge_codes: str = "mean", device: torch.device | str | None = None):
         check_prior(s_prior, s_prior_std, s_prior_radius)
         z_dim = getattr(model, "z_dim", None)
         if not isinstance(z_dim, int):
@@ -102,6 +107,7 @@ class SupervisedAdversary(AdversarialVAE):
             raise ValueError(f"judge_lr must be > 0, got {judge_lr}")
         if isinstance(judge_pairs, bool) or not isinstance(judge_pairs, int) or judge_pairs < 2:
             raise ValueError(f"judge_pairs must be an integer >= 2, got {judge_pairs!r}")
+        self.judge_codes = check_choice(judge_codes, CODES, "judge_codes")
         self.judge_weight, self.judge_pairs, self._judged = float(judge_weight), judge_pairs, None
         self.judge = SwapJudge(self.n_classes).to(self.device) if judge_weight > 0 else None
         if self.judge is not None:
@@ -142,7 +148,8 @@ class SupervisedAdversary(AdversarialVAE):
         optimizer_step(self.optimizers["judge"], loss)
         return out
 
-    def extra_loss(self, mu: torch.Tensor, y: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor | None, dict]:
+    def extra_loss(self, mu: torch.Tensor, z: torch.Tensor, y: torch.Tensor,
+                   mask: torch.Tensor) -> tuple[torch.Tensor | None, dict]:
         """The swap-consistency and swap-judge terms (when their weights are > 0 and 2+ images are labelled)."""
         if int(mask.sum()) < 2 or (self.swap_weight == 0 and self.judge is None):
             return None, {}
@@ -153,7 +160,8 @@ class SupervisedAdversary(AdversarialVAE):
             scalars.update(swap_cycle=cycle.item(), swap_ce=label.item())
         if self.judge is not None:
             n = self.judge_pairs
-            swaps, targets = decoded_swaps(self.model, mu[mask][:n], y[mask][:n], self.s_dims)
+            codes = mu[mask][:n] if self.judge_codes == "mean" else z[mask][:n].detach()
+            swaps, targets = decoded_swaps(self.model, codes, y[mask][:n], self.s_dims)
             if len(swaps):
                 self._judged = (mask, y[mask][:n], swaps.detach())  # for the judge's update after this one
                 judged = frozen_ce(self.judge, swaps, targets)
