@@ -106,8 +106,9 @@ def _value(text: str) -> object:
     return text
 
 
-def variant(spec: str) -> dict:
-    """``"recipe[:key=value,...]"`` -> the named recipe with some levers changed (benchmarks use it).
+def variant(spec: str, seed: int | None = None) -> dict:
+    """``"recipe[:key=value,...]"`` -> the named recipe with some levers changed (benchmarks use it), and its seed
+    set to ``seed`` when one is given.
 
     ``batch_size``, ``precision`` and ``seed`` are top-level keys, ``width``, ``z_dim`` and ``pixel_mean`` go to the model,
     anything else (``lr``, ``beta``, ``gamma``, ``d_lr``, ``d_paper``, ``lam`` ...) to the method's params.
@@ -130,6 +131,8 @@ def variant(spec: str) -> dict:
         target[key] = value
     if cfg.get("precision", "fp32") not in ("auto", "fp32", "bf16"):
         raise ValueError(f"precision {cfg['precision']!r} in {spec!r} is not one of auto, fp32, bf16")
+    if seed is not None:
+        cfg["seed"] = int(seed)
     return cfg
 
 

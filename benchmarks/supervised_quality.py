@@ -93,8 +93,7 @@ def run(spec: str, seed: int, steps: int | None, from_data: bool, save_dir: Path
         method, info = checkpoints.load(path)
         cfg, history, train_s, n_steps = info["config"], info["history"], info.get("wall_time_s", math.nan), info["steps"]
     else:
-        cfg = variant(spec)
-        cfg["seed"] = seed
+        cfg = variant(spec, seed=seed)
         if steps is not None:
             cfg["steps"]["full"] = steps
         method, info = checkpoints.train(cfg, budget="full")

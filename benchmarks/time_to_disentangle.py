@@ -48,8 +48,7 @@ def measure(method, data: DSprites, history, seed: int = 0) -> dict[str, float]:
 
 def run(recipe: str, seed: int, minutes: float, eval_every: float, chunk: int, out: Path) -> list[dict]:
     """Train one recipe/seed for a wall-clock budget, measuring at intervals; writes and returns the rows."""
-    cfg = variant(recipe)
-    cfg["seed"] = seed
+    cfg = variant(recipe, seed=seed)
     config.seed_everything(seed)
     method = checkpoints.make_method(cfg, device="cpu")
     precision, channels_last = checkpoints.resolve_precision(method, cfg)  # "auto": timed on this machine

@@ -34,6 +34,7 @@ def test_variant_changes_levers_in_the_right_place():
     assert cfg["params"]["lr"] == pytest.approx(1e-3) and cfg["params"]["d_paper"] is True
     assert cfg["params"]["gamma"] == recipes.get_config("factor_vae_g35")["params"]["gamma"]
     assert recipes.variant("beta_vae_b4") == recipes.get_config("beta_vae_b4")
+    assert recipes.variant("beta_vae_b4", seed=7) == {**recipes.get_config("beta_vae_b4"), "seed": 7}
     checkpoints.make_method(cfg, device="cpu")  # still a buildable config
     masked = recipes.variant("masking_shape:z_dim=5,masked_dims=2+3+4,lr=1e+3")
     assert masked["params"]["masked_dims"] == [2, 3, 4] and masked["model"]["z_dim"] == 5

@@ -81,8 +81,7 @@ def run(spec: str, seed: int = 0, budget: str | None = None, progress: bool = Tr
     ``events`` joins what the monitor said as ``"step:kind"``; a hard failure adds ``"step:diverged"`` and leaves
     the metrics NaN (the model is broken; what matters is where and why it stopped).
     """
-    cfg = variant(spec)
-    cfg["seed"] = int(seed)
+    cfg = variant(spec, seed=seed)
     budget = budget or config.budget()
     t0 = time.perf_counter()
     history = History()

@@ -43,8 +43,7 @@ def _train_for_minutes(cfg: dict, minutes: float) -> tuple[object, int]:
 def run_job(job: Job) -> dict:
     """Train and measure one job; returns its row (keys :data:`FIELDS`). A diverged run gets a row with ``error``."""
     config.set_threads(1)
-    cfg = variant(job.spec)
-    cfg["seed"] = int(job.seed)
+    cfg = variant(job.spec, seed=job.seed)
     row: dict = {"spec": job.spec, "seed": job.seed, "budget": job.budget,
                  "minutes": "" if job.minutes is None else job.minutes, "device": str(config.device()),
                  "host": platform.node(), "error": "", "config": json.dumps(cfg, sort_keys=True)}
