@@ -12,8 +12,9 @@ for each of the six (A, B) shape pairs; then the same readings when the swap is 
 * with z_u *sampled* from q(z|A) (what the decoder saw in training) instead of its means,
 * with z_s set to the centre of B's class prior (when the model has one) instead of B's code.
 
-Last, A's own reconstruction cost decoded from its means and from a sample of q(z|A): a decoder that draws only from
-noisy codes (or only from means) shows it there.
+Then A's own reconstruction cost decoded from its means and from a sample of q(z|A): a decoder that draws only from
+noisy codes (or only from means) shows it there. Last, from the training history: the swap judge's cross-entropy on
+the swaps (if the model had a judge) and the classifier's accuracy on z_s, each averaged over the six sixths of the run.
 
 If the swaps read as A's shape in every variant, the decoder takes shape from A's z_u, whatever a probe of z_u says.
 """
@@ -53,7 +54,7 @@ def line(what: str, read: dict[str, np.ndarray], fa: np.ndarray, fb: np.ndarray)
 def breakdown(spec: str, n: int = N_PAIRS, seed: int = 4) -> list[str]:
     """The report for one shipped name or kept ``.pt`` path, as lines."""
     path = Path(spec) if spec.endswith(".pt") else checkpoints.DATA_DIR / f"{spec}.pt"
-    method, _ = checkpoints.load(path, device="cpu")
+    method, info = checkpoints.load(path, device="cpu")
     model = method.model.eval()
     s_dims = list(method.s_dims)
     u_dims = [d for d in range(model.z_dim) if d not in s_dims]
@@ -91,6 +92,20 @@ def breakdown(spec: str, n: int = N_PAIRS, seed: int = 4) -> list[str]:
     with torch.no_grad():
         cost = [bernoulli_reconstruction(model.decode(z), xa).mean().item() for z in (mu_a, own)]
     out.append(f"{'A reconstructed (nats): from means | samples':<44} {cost[0]:.1f} | {cost[1]:.1f}")
+    return out + training_lines(info["history"])
+
+
+TRAINING_KEYS = {"swap_judge": "judge CE on swaps (nats)", "aux_acc": "classifier accuracy on z_s"}
+
+
+def training_lines(history) -> list[str]:
+    """One line per :data:`TRAINING_KEYS` entry the history has: its mean over each sixth of the run."""
+    out = []
+    for key, what in TRAINING_KEYS.items():
+        if key in history:
+            values = np.asarray(history[key], dtype=float)
+            sixths = [np.nanmean(part) for part in np.array_split(values, 6)]
+            out.append(f"{what + ', by sixth of training':<44} " + " ".join(f"{v:.3f}" for v in sixths))
     return out
 
 

@@ -178,8 +178,13 @@ def test_swap_breakdown_reads_the_same_swaps_as_the_sidecar_metric():
     counts = [int(m.group(1)) for m in (re.search(r"-> \w+ \((\d+)\)", ln) for ln in lines) if m]
     assert len(counts) == 6 and sum(counts) == 48
     assert any(ln.startswith("z_s at the centre of B's class prior") for ln in lines)
-    costs = re.search(r"from means \| samples +(\d+\.\d) \| (\d+\.\d)$", lines[-1])
+    costs = next(re.search(r"from means \| samples +(\d+\.\d) \| (\d+\.\d)$", ln) for ln in lines
+                 if ln.startswith("A reconstructed"))
     assert costs and 20 < float(costs.group(1)) < 200 and 20 < float(costs.group(2)) < 200  # this model draws from both
+    accuracy = [ln for ln in lines if ln.startswith("classifier accuracy on z_s")]
+    sixths = [float(v) for v in accuracy[0].split()[-6:]]
+    assert len(accuracy) == 1 and all(0 <= v <= 1 for v in sixths) and sixths[-1] > sixths[0]  # it learnt
+    assert not any(ln.startswith("judge CE") for ln in lines)  # this model had no judge
 
 
 def test_swap_judge_learns_swaps_as_their_own_class_and_the_model_pays_without_training_it():

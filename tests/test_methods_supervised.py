@@ -564,12 +564,15 @@ def test_whole_step_with_a_judge_updates_all_three_players_and_is_deterministic(
 def test_judge_codes_are_checked():
     with pytest.raises(ValueError, match="unknown judge_codes 'mode'; allowed: mean, sample"):
         SupervisedAdversary(narrow(), device="cpu", judge_weight=1.0, judge_codes="mode")
+    with pytest.raises(ValueError, match="judge_detach must be True or False, got 'yes'"):
+        SupervisedAdversary(narrow(), device="cpu", judge_weight=1.0, judge_detach="yes")
 
 
-@pytest.mark.parametrize(("codes", "reaches_encoder"), [("mean", True), ("sample", False)])
-def test_judge_term_reaches_the_encoder_only_from_means(codes, reaches_encoder):
-    """From means the judge's gradient trains encoder and decoder; from sampled codes, detached, the decoder alone."""
-    method = judged(judge_codes=codes, judge_pairs=16)
+@pytest.mark.parametrize(("codes", "detach"), [("mean", False), ("mean", True), ("sample", False), ("sample", True)])
+def test_judge_term_reaches_the_encoder_unless_detached(codes, detach):
+    """From means or samples the judge's gradient trains encoder and decoder; detached, the decoder alone."""
+    reaches_encoder = not detach
+    method = judged(judge_codes=codes, judge_detach=detach, judge_pairs=16)
     x, factors = a_batch(16, seed=6)
     y, mask = method.labels(factors)
     _, mu, _, z = method.model(x)

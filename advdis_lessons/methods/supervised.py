@@ -59,11 +59,12 @@ class SupervisedAdversary(AdversarialVAE):
             z_u means, B's z_s means, shapes differ) among the first ``judge_pairs`` labelled images, the judge
             frozen; then the judge learns (Adam ``judge_lr``, betas (0.5, 0.9)) those images by shape and the
             same swaps, detached, as *swap*.
-        judge_codes: what the judged swaps are decoded from: ``"mean"`` (default), the encoder means, attached, so
-            the judge's gradient reaches encoder and decoder; or ``"sample"``, the sampled codes the reconstruction
-            term decodes too, detached, so the judge teaches the decoder alone. With means, a decoder can tell judged
+        judge_codes: what the judged swaps are decoded from: ``"mean"`` (default), the encoder means, or
+            ``"sample"``, the sampled codes the reconstruction term decodes too. From means, a decoder can tell judged
             swaps from reconstructions by the noise of near-collapsed dims and serve each its own drawing
             (docs/RESULTS.md, "Swaps that show the donor's shape").
+        judge_detach: detach those codes, so that the judge's gradient teaches the decoder alone (default False: it
+            reaches the encoder too).
         swap_weight: weight of the swap-consistency loss (:mod:`~advdis_lessons.losses.swap_cycle`) on the labelled
             images: decode z_u of A with z_s of B, encode again, ask for A's z_u and B's label (weight aux_weight).
         mmd_weight: weight of a non-adversarial penalty on z_u's dependence on the label
@@ -84,7 +85,7 @@ class SupervisedAdversary(AdversarialVAE):
                  s_prior_radius: float = 2.0, mmd_weight: float = 0.0, adv_standardize: bool = False,
                  n_adversaries: int = 1, adv_reset_every: int = 0, swap_weight: float = 0.0,
                  adv_codes: str = "mean", judge_weight: float = 0.0, judge_pairs: int = 32, judge_lr: float = 2e-4,
-                 judge_codes: str = "mean", device: torch.device | str | None = None):
+                 judge_codes: str = "mean", judge_detach: bool = False, device: torch.device | str | None = None):
         check_prior(s_prior, s_prior_std, s_prior_radius)
         z_dim = getattr(model, "z_dim", None)
         if not isinstance(z_dim, int):
@@ -108,6 +109,9 @@ class SupervisedAdversary(AdversarialVAE):
         if isinstance(judge_pairs, bool) or not isinstance(judge_pairs, int) or judge_pairs < 2:
             raise ValueError(f"judge_pairs must be an integer >= 2, got {judge_pairs!r}")
         self.judge_codes = check_choice(judge_codes, CODES, "judge_codes")
+        if not isinstance(judge_detach, bool):
+            raise ValueError(f"judge_detach must be True or False, got {judge_detach!r}")
+        self.judge_detach = judge_detach
         self.judge_weight, self.judge_pairs, self._judged = float(judge_weight), judge_pairs, None
         self.judge = SwapJudge(self.n_classes).to(self.device) if judge_weight > 0 else None
         if self.judge is not None:
@@ -160,7 +164,8 @@ class SupervisedAdversary(AdversarialVAE):
             scalars.update(swap_cycle=cycle.item(), swap_ce=label.item())
         if self.judge is not None:
             n = self.judge_pairs
-            codes = mu[mask][:n] if self.judge_codes == "mean" else z[mask][:n].detach()
+            codes = (mu if self.judge_codes == "mean" else z)[mask][:n]
+            codes = codes.detach() if self.judge_detach else codes
             swaps, targets = decoded_swaps(self.model, codes, y[mask][:n], self.s_dims)
             if len(swaps):
                 self._judged = (mask, y[mask][:n], swaps.detach())  # for the judge's update after this one
