@@ -28,6 +28,7 @@ import torch
 
 from advdis_lessons import checkpoints, config
 from advdis_lessons.data import DSprites
+from advdis_lessons.history import History
 from advdis_lessons.losses.elbo import bernoulli_reconstruction
 from advdis_lessons.metrics.heldout import heldout_terms
 from advdis_lessons.metrics.shape_fidelity import ROUND, read_both
@@ -98,7 +99,7 @@ def breakdown(spec: str, n: int = N_PAIRS, seed: int = 4) -> list[str]:
 TRAINING_KEYS = {"swap_judge": "judge CE on swaps (nats)", "aux_acc": "classifier accuracy on z_s"}
 
 
-def training_lines(history) -> list[str]:
+def training_lines(history: History) -> list[str]:
     """One line per :data:`TRAINING_KEYS` entry the history has: its mean over each sixth of the run."""
     out = []
     for key, what in TRAINING_KEYS.items():

@@ -56,9 +56,9 @@ class SupervisedAdversary(AdversarialVAE):
             encoder fighting their average; every ``adv_reset_every`` updates (0: never) one is re-initialised.
         judge_weight, judge_pairs, judge_lr: the swap judge (0: none; :mod:`~advdis_lessons.models.swap_judge`).
             The model pays judge_weight x the judge's cross-entropy against B's label of the decoded swaps (A's
-            z_u means, B's z_s means, shapes differ) among the first ``judge_pairs`` labelled images, the judge
-            frozen; then the judge learns (Adam ``judge_lr``, betas (0.5, 0.9)) those images by shape and the
-            same swaps, detached, as *swap*.
+            z_u, B's z_s, codes as ``judge_codes`` says, shapes differ) among the first ``judge_pairs`` labelled
+            images, the judge frozen; then the judge learns (Adam ``judge_lr``, betas (0.5, 0.9)) those images by
+            shape and the same swaps, detached, as *swap*.
         judge_codes: what the judged swaps are decoded from: ``"mean"`` (default), the encoder means, or
             ``"sample"``, the sampled codes the reconstruction term decodes too. From means, a decoder can tell judged
             swaps from reconstructions by the noise of near-collapsed dims and serve each its own drawing
@@ -164,11 +164,11 @@ class SupervisedAdversary(AdversarialVAE):
             scalars.update(swap_cycle=cycle.item(), swap_ce=label.item())
         if self.judge is not None:
             n = self.judge_pairs
-            codes = (mu if self.judge_codes == "mean" else z)[mask][:n]
+            codes, labels = (mu if self.judge_codes == "mean" else z)[mask][:n], y[mask][:n]
             codes = codes.detach() if self.judge_detach else codes
-            swaps, targets = decoded_swaps(self.model, codes, y[mask][:n], self.s_dims)
+            swaps, targets = decoded_swaps(self.model, codes, labels, self.s_dims)
             if len(swaps):
-                self._judged = (mask, y[mask][:n], swaps.detach())  # for the judge's update after this one
+                self._judged = (mask, labels, swaps.detach())  # for the judge's update after this one
                 judged = frozen_ce(self.judge, swaps, targets)
                 total = total + self.judge_weight * judged
                 scalars["swap_judge"] = judged.item()
