@@ -160,6 +160,15 @@ for _style in ("grl", "flip", "maxent"):
 # draws), z_u at chance (0.331 / 0.323); by eye the swaps towards squares and hearts are still round blobs.
 CONFIGS["supervised_flip_wide"] = copy.deepcopy(CONFIGS["supervised_flip"])
 CONFIGS["supervised_flip_wide"]["model"]["width"] = "standard"
+# Lesson 06's long run (resumable like those of lessons 03-05): at 15,000 steps the five-dim recipe above cannot
+# draw the shapes it swaps (A redrawn in B's shape reconstructs as B in 0.788 of pairs: three z_u dims leave no room
+# for orientation), while seven dims with beta = 2 reconstruct the shape in 0.893 (docs/RESULTS.md, "Swaps that show
+# the donor's shape"). Every 10,000 steps its CSV records the swaps and who decides their shape
+# (advdis_lessons/metrics/counterfactual.py); it ends at 300,000 steps or when they and the other metrics plateau.
+CONFIGS["supervised_long"] = copy.deepcopy(CONFIGS["supervised_flip_wide"])
+CONFIGS["supervised_long"]["model"]["z_dim"] = 7
+CONFIGS["supervised_long"]["params"]["beta"] = 2.0
+CONFIGS["supervised_long"].update(steps=dict(_LONG_STEPS), precision="auto")
 _MASKING = {"factor": "shape", "masked_dims": [2, 3, 4, 5, 6, 7, 8, 9], "style": "maxent", "lam_ramp_steps": 300,
             "beta": 1.0, "d_lr": 5e-4}
 for _suffix, _lam in (("", 10.0), ("_lam_low", 1.0), ("_lam_high", 100.0)):

@@ -87,20 +87,39 @@ def long_runs_block() -> str:
     for name in LONG_RUNS:
         out.append(f"**{name}** — {run_log.status(name).split(': ', 1)[1]}")
         rows = run_log.read_rows(checkpoints.DATA_DIR / "runs" / f"{name}.csv")
-        if not rows:
-            out.append("")
-            continue
-        gaps = ("pos_x", "pos_y", "scale", "shape")  # position and scale should each own one dim
-        out += ["", "| step | hours | recon | KL | MIG | ceiling | " + " | ".join(f"gap {g}" for g in gaps)
-                + " | FactorVAE score | shape fidelity |", "|---" * (8 + len(gaps)) + "|"]
-        for r in rows:
-            cells = [f"{int(r['step']):,}", f"{r['train_s'] / 3600:.2f}", _cell(r, "recon", "{:.1f}"),
-                     _cell(r, "kl", "{:.1f}"), _cell(r, "mig", "{:.3f}"), _cell(r, "mig_ceiling", "{:.3f}"),
-                     *(_cell(r, f"gap_{g}", "{:.3f}") for g in gaps), _cell(r, "factor_vae", "{:.3f}"),
-                     _cell(r, "shape_fidelity", "{:.2f}")]
-            out.append("| " + " | ".join(cells) + " |")
+        if rows:
+            out += ["", *(_split_table(rows) if any("swap_shape" in r for r in rows) else _table(rows))]
         out.append("")
     return "\n".join(out).rstrip()
+
+
+def _table(rows: list[dict]) -> list[str]:
+    """A run's rows: reconstruction, MIG with its ceiling and gaps, FactorVAE score, shape fidelity."""
+    gaps = ("pos_x", "pos_y", "scale", "shape")  # position and scale should each own one dim
+    out = ["| step | hours | recon | KL | MIG | ceiling | " + " | ".join(f"gap {g}" for g in gaps)
+           + " | FactorVAE score | shape fidelity |", "|---" * (8 + len(gaps)) + "|"]
+    for r in rows:
+        cells = [f"{int(r['step']):,}", f"{r['train_s'] / 3600:.2f}", _cell(r, "recon", "{:.1f}"),
+                 _cell(r, "kl", "{:.1f}"), _cell(r, "mig", "{:.3f}"), _cell(r, "mig_ceiling", "{:.3f}"),
+                 *(_cell(r, f"gap_{g}", "{:.3f}") for g in gaps), _cell(r, "factor_vae", "{:.3f}"),
+                 _cell(r, "shape_fidelity", "{:.2f}")]
+        out.append("| " + " | ".join(cells) + " |")
+    return out
+
+
+def _split_table(rows: list[dict]) -> list[str]:
+    """A split code's rows (lesson 06): its shape swaps and who decides their shape
+    (``advdis_lessons/metrics/counterfactual.py``; C is A redrawn in B's shape)."""
+    out = ["| step | hours | recon | KL | shape fidelity | swap reads as B (strictly) | C reads as B | "
+           "A's z_u + C's z_s | C's z_u + A's z_s | z_u moves |", "|---" * 10 + "|"]
+    for r in rows:
+        strict = _cell(r, "swap_shape_strict", "{:.3f}")
+        cells = [f"{int(r['step']):,}", f"{r['train_s'] / 3600:.2f}", _cell(r, "recon", "{:.1f}"),
+                 _cell(r, "kl", "{:.1f}"), _cell(r, "shape_fidelity", "{:.2f}"),
+                 f"{_cell(r, 'swap_shape', '{:.3f}')} ({strict})", _cell(r, "cf_recon", "{:.3f}"),
+                 _cell(r, "cf_swap", "{:.3f}"), _cell(r, "cf_from_u", "{:.3f}"), _cell(r, "u_shift_max", "{:.2f}")]
+        out.append("| " + " | ".join(cells) + " |")
+    return out
 
 
 def data_readme() -> str:

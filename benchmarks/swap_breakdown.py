@@ -12,6 +12,12 @@ for each of the six (A, B) shape pairs; then the same readings when the swap is 
 * with z_u *sampled* from q(z|A) (what the decoder saw in training) instead of its means,
 * with z_s set to the centre of B's class prior (when the model has one) instead of B's code.
 
+Then the renderer's counterfactual: C is A redrawn with B's shape (every other factor A's). C's reconstruction reads
+as B when the decoder can draw that shape there; (A's z_u, C's z_s) is the swap with a donor that differs from A in
+shape alone; (C's z_u, A's z_s) reads as B when the decoder takes the shape from z_u. How far z_u's means move from A
+to C, per z_u dim in units of that dim's spread over the 600 images, says how much of the shape z_u holds pair by
+pair (:mod:`advdis_lessons.metrics.counterfactual`).
+
 Then A's own reconstruction cost decoded from its means and from a sample of q(z|A): a decoder that draws only from
 noisy codes (or only from means) shows it there. Last, from the training history: the swap judge's cross-entropy on
 the swaps (if the model had a judge) and the classifier's accuracy on z_s, each averaged over the six sixths of the run.
@@ -30,6 +36,7 @@ from advdis_lessons import checkpoints, config
 from advdis_lessons.data import DSprites
 from advdis_lessons.history import History
 from advdis_lessons.losses.elbo import bernoulli_reconstruction
+from advdis_lessons.metrics.counterfactual import redrawn, u_shift
 from advdis_lessons.metrics.heldout import heldout_terms
 from advdis_lessons.metrics.shape_fidelity import ROUND, read_both
 from advdis_lessons.metrics.swaps import swap_pairs
@@ -89,11 +96,29 @@ def breakdown(spec: str, n: int = N_PAIRS, seed: int = 4) -> list[str]:
         centred = mu_a.clone()
         centred[:, s_dims] = method.s_means[torch.as_tensor(b).long()].to(centred)
         out.append(line("z_s at the centre of B's class prior", readings(model, centred, fa, fb), a, b))
+    out += counterfactual_lines(model, data, fa, fb, mu_a, s_dims, u_dims)
     own = mu_a + torch.randn(mu_a.shape, generator=gen) * (0.5 * logvar_a).exp()  # A's whole code, sampled
     with torch.no_grad():
         cost = [bernoulli_reconstruction(model.decode(z), xa).mean().item() for z in (mu_a, own)]
     out.append(f"{'A reconstructed (nats): from means | samples':<44} {cost[0]:.1f} | {cost[1]:.1f}")
     return out + training_lines(info["history"])
+
+
+def counterfactual_lines(model: torch.nn.Module, data: DSprites, fa: np.ndarray, fb: np.ndarray, mu_a: torch.Tensor,
+                         s_dims: list[int], u_dims: list[int]) -> list[str]:
+    """Readings with C = A redrawn in B's shape, and how far z_u's means move from A to C
+    (:mod:`~advdis_lessons.metrics.counterfactual`)."""
+    with torch.no_grad():
+        mu_c = model.encode(data.sample_observations_from_factors(redrawn(fa, fb)))[0]
+    a, b = fa[:, 0], fb[:, 0]
+    u_from_a, u_from_c = mu_a.clone(), mu_c.clone()
+    u_from_a[:, s_dims], u_from_c[:, s_dims] = mu_c[:, s_dims], mu_a[:, s_dims]
+    out = [line(what, readings(model, z, fa, fb), a, b) for what, z in (
+        ("C = A in B's shape, reconstructed", mu_c), ("A's z_u, C's z_s", u_from_a), ("C's z_u, A's z_s", u_from_c))]
+    shift = u_shift(mu_a, mu_c, u_dims)
+    out.append(f"{'z_u moves from A to C (mean |dz| / spread)':<44} "
+               + " ".join(f"z{d} {v:.2f}" for d, v in zip(u_dims, shift)))
+    return out
 
 
 TRAINING_KEYS = {"swap_judge": "judge CE on swaps (nats)", "aux_acc": "classifier accuracy on z_s"}

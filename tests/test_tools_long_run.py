@@ -142,6 +142,9 @@ def test_plateau_needs_two_windows_and_no_metric_rising():
     noisy = dict(flat, factor_vae=[0.8, 0.81, 0.79, 0.8, 0.82, 0.8, 0.81, 0.83, 0.8, 0.81])
     assert run_log.plateaued(rows(noisy))  # +0.01 over the best before: within the 0.02 tolerance
     assert not run_log.plateaued(rows(dict(flat, shape_fidelity=[math.nan] * 10)))
+    # a split code's run also records its swaps: they must have stopped rising too; a run without them ignores them
+    assert not run_log.plateaued(rows(dict(flat, swap_shape=[0.05 * i for i in range(10)])))
+    assert run_log.plateaued(rows(dict(flat, swap_shape=[0.7] * 10)))
 
 
 def test_status_line(tmp_path, monkeypatch, capsys):

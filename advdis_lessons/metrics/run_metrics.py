@@ -1,5 +1,7 @@
 """What a training run records at intervals: held-out ELBO terms, MIG with its ceiling and per-factor
-gaps, the FactorVAE score and reconstruction shape fidelity (metrics' ``fast`` sizes).
+gaps, the FactorVAE score and reconstruction shape fidelity (metrics' ``fast`` sizes); for a split code (a method
+with ``s_dims``, lesson 06) also how its shape swaps read and who decides their shape
+(:mod:`~advdis_lessons.metrics.counterfactual`).
 
 Used by the resumable long runs (``advdis_lessons.tools.long_run``) and ``benchmarks/time_to_disentangle.py``.
 The MIG *ceiling* is the MIG the code would score if each factor's most informative dim were its only
@@ -16,19 +18,23 @@ from advdis_lessons.data.dsprites import FACTOR_NAMES
 from advdis_lessons.history import History
 from advdis_lessons.losses.tc import gaussian_total_correlation
 from advdis_lessons.metrics.common import sample_codes
+from advdis_lessons.metrics.counterfactual import counterfactual_readings
 from advdis_lessons.metrics.heldout import heldout_terms
 from advdis_lessons.metrics.info import factor_entropies, mig_from_mi, mutual_info_matrix
 from advdis_lessons.metrics.intervention import factor_vae_score
-from advdis_lessons.metrics.shape_fidelity import reconstruction_shape_accuracy
+from advdis_lessons.metrics.shape_fidelity import reconstruction_shape_accuracy, swap_shape_accuracy
 from advdis_lessons.training import Method
 
 FIELDS = ("recon", "kl", "active_units", "tc_gauss", "tc_disc", "d_acc", "mig", "mig_ceiling",
           *(f"gap_{f}" for f in FACTOR_NAMES), "factor_vae", "shape_fidelity")
 """The keys :func:`measure` returns, in CSV column order."""
+SWAP_FIELDS = ("swap_shape", "swap_shape_strict", "cf_recon", "cf_swap", "cf_from_u", "u_shift_max")
+"""The further keys it returns for a split code (a method with ``s_dims``; absent for the others)."""
 
 
 def measure(method: Method, data: Any, history: History | None = None, seed: int = 0) -> dict[str, float]:
-    """Measure ``method.model`` on fresh images (the training stream is not touched); see :data:`FIELDS`.
+    """Measure ``method.model`` on fresh images (the training stream is not touched); see :data:`FIELDS` and
+    :data:`SWAP_FIELDS`.
 
     ``tc_disc`` and ``d_acc`` are the discriminator's own estimate and accuracy over the last 50 recorded
     steps of ``history`` (NaN for methods without one). The model is left in training mode.
@@ -50,5 +56,10 @@ def measure(method: Method, data: Any, history: History | None = None, seed: int
            **{f"gap_{f}": round(float(g), 4) for f, g in zip(FACTOR_NAMES, gaps)},
            "factor_vae": round(score, 4),
            "shape_fidelity": reconstruction_shape_accuracy(model, data)["shape_fidelity"]}
+    s_dims = getattr(method, "s_dims", None)
+    if s_dims is not None:
+        swaps = swap_shape_accuracy(model, data, s_dims)
+        row.update(swap_shape=swaps["swap_shape"], swap_shape_strict=swaps["swap_shape_strict"],
+                   **counterfactual_readings(model, data, s_dims))
     model.train(True)
     return row

@@ -11,9 +11,10 @@ from advdis_lessons import atomic, checkpoints, run_state
 from advdis_lessons.metrics import run_metrics
 
 PLATEAU_WINDOW = 50_000
-PLATEAU_TOLERANCE = {"mig": 0.02, "factor_vae": 0.02, "shape_fidelity": 0.02}
-"""A run has plateaued when none of these rose by more than its tolerance over the last window."""
-CSV_FIELDS = ("step", "train_s", "eval_s", "precision", "steps_per_s", *run_metrics.FIELDS)
+PLATEAU_TOLERANCE = {"mig": 0.02, "factor_vae": 0.02, "shape_fidelity": 0.02, "swap_shape": 0.02}
+"""A run has plateaued when none of these rose by more than its tolerance over the last window (a metric a run
+does not record, such as ``swap_shape`` for a code without z_s, is left out)."""
+CSV_FIELDS = ("step", "train_s", "eval_s", "precision", "steps_per_s", *run_metrics.FIELDS, *run_metrics.SWAP_FIELDS)
 
 
 def read_rows(path: str | Path) -> list[dict]:
@@ -52,6 +53,8 @@ def plateaued(rows: list[dict], window: int = PLATEAU_WINDOW, tolerance: dict | 
     if len(before) < 2 or len(recent) < 2:
         return False
     for key, tol in tolerance.items():
+        if not any(key in r for r in rows):  # a metric this run does not record (a NaN is recorded, and blocks)
+            continue
         old = [r[key] for r in before if math.isfinite(r.get(key, math.nan))]
         new = [r[key] for r in recent if math.isfinite(r.get(key, math.nan))]
         if not old or not new or max(new) > max(old) + tol:
@@ -68,7 +71,7 @@ def status(name: str, folder: str | Path | None = None) -> str:
     state_path = folder / f"{name}.state.pt"
     rows = read_rows(folder / f"{name}.csv")
     last = rows[-1] if rows else {}
-    metrics = ", ".join(f"{k} {last[k]:g}" for k in ("recon", "kl", "mig", "factor_vae", "shape_fidelity")
+    metrics = ", ".join(f"{k} {last[k]:g}" for k in ("recon", "kl", "mig", "factor_vae", "shape_fidelity", "swap_shape")
                         if k in last)
     if not state_path.exists():
         done = folder.parent / f"{name}.pt"
