@@ -161,9 +161,9 @@ for _style in ("grl", "flip", "maxent"):
 CONFIGS["supervised_flip_wide"] = copy.deepcopy(CONFIGS["supervised_flip"])
 CONFIGS["supervised_flip_wide"]["model"]["width"] = "standard"
 # Lesson 06's long run (resumable like those of lessons 03-05): at 15,000 steps the five-dim recipe above cannot
-# draw the shapes it swaps (A redrawn in B's shape reconstructs as B in 0.788 of pairs: three z_u dims leave no room
-# for orientation), while seven dims with beta = 2 reconstruct the shape in 0.893 (docs/RESULTS.md, "Swaps that show
-# the donor's shape"). Every 10,000 steps its CSV records the swaps and who decides their shape
+# draw the shapes it swaps (A redrawn in B's shape reconstructs as B in 0.788 of 600 pairs, benchmarks/swap_breakdown.py;
+# three z_u dims for position, scale and orientation), while seven dims with beta = 2 reconstruct the shape in 0.893
+# (docs/RESULTS.md, "Swaps that show the donor's shape"). Every 10,000 steps its CSV records the swaps and who decides their shape
 # (advdis_lessons/metrics/counterfactual.py); it ends at 300,000 steps or when they and the other metrics plateau.
 CONFIGS["supervised_long"] = copy.deepcopy(CONFIGS["supervised_flip_wide"])
 CONFIGS["supervised_long"]["model"]["z_dim"] = 7

@@ -36,7 +36,7 @@ from advdis_lessons import checkpoints, config
 from advdis_lessons.data import DSprites
 from advdis_lessons.history import History
 from advdis_lessons.losses.elbo import bernoulli_reconstruction
-from advdis_lessons.metrics.counterfactual import redrawn, u_shift
+from advdis_lessons.metrics.counterfactual import SWAPS, counterfactual_codes, redrawn, u_shift
 from advdis_lessons.metrics.heldout import heldout_terms
 from advdis_lessons.metrics.shape_fidelity import ROUND, read_both
 from advdis_lessons.metrics.swaps import swap_pairs
@@ -96,7 +96,7 @@ def breakdown(spec: str, n: int = N_PAIRS, seed: int = 4) -> list[str]:
         centred = mu_a.clone()
         centred[:, s_dims] = method.s_means[torch.as_tensor(b).long()].to(centred)
         out.append(line("z_s at the centre of B's class prior", readings(model, centred, fa, fb), a, b))
-    out += counterfactual_lines(model, data, fa, fb, mu_a, s_dims, u_dims)
+    out += counterfactual_lines(model, data, fa, fb, xa, s_dims, u_dims)
     own = mu_a + torch.randn(mu_a.shape, generator=gen) * (0.5 * logvar_a).exp()  # A's whole code, sampled
     with torch.no_grad():
         cost = [bernoulli_reconstruction(model.decode(z), xa).mean().item() for z in (mu_a, own)]
@@ -104,18 +104,13 @@ def breakdown(spec: str, n: int = N_PAIRS, seed: int = 4) -> list[str]:
     return out + training_lines(info["history"])
 
 
-def counterfactual_lines(model: torch.nn.Module, data: DSprites, fa: np.ndarray, fb: np.ndarray, mu_a: torch.Tensor,
+def counterfactual_lines(model: torch.nn.Module, data: DSprites, fa: np.ndarray, fb: np.ndarray, xa: torch.Tensor,
                          s_dims: list[int], u_dims: list[int]) -> list[str]:
     """Readings with C = A redrawn in B's shape, and how far z_u's means move from A to C
     (:mod:`~advdis_lessons.metrics.counterfactual`)."""
-    with torch.no_grad():
-        mu_c = model.encode(data.sample_observations_from_factors(redrawn(fa, fb)))[0]
-    a, b = fa[:, 0], fb[:, 0]
-    u_from_a, u_from_c = mu_a.clone(), mu_c.clone()
-    u_from_a[:, s_dims], u_from_c[:, s_dims] = mu_c[:, s_dims], mu_a[:, s_dims]
-    out = [line(what, readings(model, z, fa, fb), a, b) for what, z in (
-        ("C = A in B's shape, reconstructed", mu_c), ("A's z_u, C's z_s", u_from_a), ("C's z_u, A's z_s", u_from_c))]
-    shift = u_shift(mu_a, mu_c, u_dims)
+    codes = counterfactual_codes(model, xa, data.sample_observations_from_factors(redrawn(fa, fb)), s_dims)
+    out = [line(what, readings(model, codes[key], fa, fb), fa[:, 0], fb[:, 0]) for key, what in SWAPS.items()]
+    shift = u_shift(codes["A"], codes["C"], u_dims)
     out.append(f"{'z_u moves from A to C (mean |dz| / spread)':<44} "
                + " ".join(f"z{d} {v:.2f}" for d, v in zip(u_dims, shift)))
     return out

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from advdis_lessons.data import DSprites
-from advdis_lessons.metrics.counterfactual import counterfactual_readings, redrawn, u_shift
+from advdis_lessons.metrics.counterfactual import SWAPS, counterfactual_codes, counterfactual_readings, redrawn, u_shift
 from advdis_lessons.metrics.swaps import swap_targets
 from advdis_lessons.models import ConvVAE
 
@@ -38,6 +38,20 @@ def test_u_shift_names_bad_input():
         u_shift(torch.zeros(3, 2), torch.zeros(3, 2), [])
     with pytest.raises(ValueError, match=r"same shape \(N >= 2, z_dim\), got \(3, 2\) and \(3, 3\)"):
         u_shift(torch.zeros(3, 2), torch.zeros(3, 3), [1])
+
+
+def test_counterfactual_codes_take_each_half_from_the_image_named():
+    torch.manual_seed(0)
+    model = ConvVAE(z_dim=5, width="narrow").eval()
+    x_a, x_c = torch.rand(6, 1, 64, 64), torch.rand(6, 1, 64, 64)
+    codes = counterfactual_codes(model, x_a, x_c, [0, 1])
+    assert set(codes) == {"A", "C", *SWAPS}
+    with torch.no_grad():
+        mu_a, mu_c = model.encode(x_a)[0], model.encode(x_c)[0]
+    assert torch.equal(codes["A"], mu_a) and torch.equal(codes["cf_recon"], mu_c)
+    for key, s_from, u_from in (("cf_swap", mu_c, mu_a), ("cf_from_u", mu_a, mu_c)):
+        assert torch.equal(codes[key][:, :2], s_from[:, :2]) and torch.equal(codes[key][:, 2:], u_from[:, 2:])
+    assert not codes["A"].requires_grad
 
 
 def test_counterfactual_readings_are_seeded_fractions_and_leave_the_mode_alone():

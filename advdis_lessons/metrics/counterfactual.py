@@ -24,7 +24,10 @@ from advdis_lessons.data.dsprites import factor_index
 from advdis_lessons.metrics.shape_fidelity import read_shapes
 from advdis_lessons.metrics.swaps import swap_pairs
 
-__all__ = ["counterfactual_readings", "redrawn", "u_shift"]
+__all__ = ["SWAPS", "counterfactual_codes", "counterfactual_readings", "redrawn", "u_shift"]
+
+SWAPS = {"cf_recon": "C reconstructed", "cf_swap": "A's z_u + C's z_s", "cf_from_u": "C's z_u + A's z_s"}
+"""The three decoded codes, by the key :func:`counterfactual_readings` gives their reading and a name to print."""
 
 
 def redrawn(factors_a: np.ndarray, factors_b: np.ndarray, factor: str = "shape") -> np.ndarray:
@@ -50,6 +53,17 @@ def u_shift(mu_a: torch.Tensor, mu_c: torch.Tensor, u_dims: Sequence[int]) -> np
     return ((mu_c - mu_a)[:, u].abs().mean(0) / spread).cpu().numpy()
 
 
+def counterfactual_codes(model: torch.nn.Module, x_a: torch.Tensor, x_c: torch.Tensor,
+                         s_dims: Sequence[int]) -> dict[str, torch.Tensor]:
+    """Encoder means of A (key ``"A"``) and C (``"C"``), and the three codes of :data:`SWAPS` built from them."""
+    s = list(s_dims)
+    with torch.no_grad():
+        mu_a, mu_c = model.encode(x_a)[0], model.encode(x_c)[0]
+    a_u_c_s, c_u_a_s = mu_a.clone(), mu_c.clone()
+    a_u_c_s[:, s], c_u_a_s[:, s] = mu_c[:, s], mu_a[:, s]
+    return {"A": mu_a, "C": mu_c, "cf_recon": mu_c, "cf_swap": a_u_c_s, "cf_from_u": c_u_a_s}
+
+
 def counterfactual_readings(model: torch.nn.Module, dataset: Any, s_dims: Sequence[int], n: int = 300,
                             seed: int = 4) -> dict[str, float]:
     """The module docstring's readings on ``n`` pairs (the pairs of ``swap_shape_accuracy`` at the same seed).
@@ -57,21 +71,17 @@ def counterfactual_readings(model: torch.nn.Module, dataset: Any, s_dims: Sequen
     Returns ``{"cf_recon": P(C reconstructed reads as B), "cf_swap": P((A's z_u, C's z_s) reads as B),
     "cf_from_u": P((C's z_u, A's z_s) reads as B), "u_shift_max": the largest :func:`u_shift` of a z_u dim}``.
     """
-    s = list(s_dims)
-    u = [d for d in range(model.z_dim) if d not in s]
+    u = [d for d in range(model.z_dim) if d not in list(s_dims)]
     fa, fb = swap_pairs(dataset, n, np.random.default_rng(seed), "shape")
-    fc = redrawn(fa, fb)
     was_training = model.training
     model.eval()
-    with torch.no_grad():
-        mu_a = model.encode(dataset.sample_observations_from_factors(fa))[0]
-        mu_c = model.encode(dataset.sample_observations_from_factors(fc))[0]
-        swap_a, swap_c = mu_a.clone(), mu_c.clone()
-        swap_a[:, s], swap_c[:, s] = mu_c[:, s], mu_a[:, s]
-        out = {}
-        for key, z in (("cf_recon", mu_c), ("cf_swap", swap_a), ("cf_from_u", swap_c)):
-            shapes, _ = read_shapes(torch.sigmoid(model.decode(z)), fa)
-            out[key] = round(float(np.mean(shapes == fb[:, 0])), 4)
+    codes = counterfactual_codes(model, dataset.sample_observations_from_factors(fa),
+                                 dataset.sample_observations_from_factors(redrawn(fa, fb)), s_dims)
+    out = {}
+    for key in SWAPS:
+        with torch.no_grad():
+            shapes, _ = read_shapes(torch.sigmoid(model.decode(codes[key])), fa)
+        out[key] = round(float(np.mean(shapes == fb[:, 0])), 4)
     model.train(was_training)
-    out["u_shift_max"] = round(float(u_shift(mu_a, mu_c, u).max()), 4)
+    out["u_shift_max"] = round(float(u_shift(codes["A"], codes["C"], u).max()), 4)
     return out
