@@ -36,10 +36,10 @@ from advdis_lessons import checkpoints, config
 from advdis_lessons.data import DSprites
 from advdis_lessons.history import History
 from advdis_lessons.losses.elbo import bernoulli_reconstruction
-from advdis_lessons.metrics.counterfactual import SWAPS, counterfactual_codes, redrawn, u_shift
+from advdis_lessons.metrics.counterfactual import SWAPS, counterfactual_codes, u_shift
 from advdis_lessons.metrics.heldout import heldout_terms
 from advdis_lessons.metrics.shape_fidelity import ROUND, read_both
-from advdis_lessons.metrics.swaps import swap_pairs
+from advdis_lessons.metrics.swaps import swap_pairs, swap_targets
 
 SHAPE_NAMES = ("square", "ellipse", "heart")
 N_PAIRS = 600
@@ -108,7 +108,7 @@ def counterfactual_lines(model: torch.nn.Module, data: DSprites, fa: np.ndarray,
                          s_dims: list[int], u_dims: list[int]) -> list[str]:
     """Readings with C = A redrawn in B's shape, and how far z_u's means move from A to C
     (:mod:`~advdis_lessons.metrics.counterfactual`)."""
-    codes = counterfactual_codes(model, xa, data.sample_observations_from_factors(redrawn(fa, fb)), s_dims)
+    codes = counterfactual_codes(model, xa, data.sample_observations_from_factors(swap_targets(fa, fb, "shape")), s_dims)
     out = [line(what, readings(model, codes[key], fa, fb), fa[:, 0], fb[:, 0]) for key, what in SWAPS.items()]
     shift = u_shift(codes["A"], codes["C"], u_dims)
     out.append(f"{'z_u moves from A to C (mean |dz| / spread)':<44} "

@@ -2,7 +2,7 @@
 
 A probe on z_u asks whether the *distribution* of z_u differs between shapes. A swap needs more: that z_u of one
 image holds none of its shape, pair by pair. The renderer can answer that directly. For each pair (A, B) with
-different shapes, C is A redrawn in B's shape (every other factor A's). Then
+different shapes, C is A redrawn in B's shape (every other factor A's: the ideal swap, :func:`swap_targets`). Then
 
 * C's reconstruction reads as B's shape when the decoder can draw that shape there: the ceiling of any swap;
 * (A's z_u, C's z_s) is a swap with a donor that differs from A in shape alone;
@@ -20,22 +20,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from advdis_lessons.data.dsprites import factor_index
 from advdis_lessons.metrics.shape_fidelity import read_shapes
-from advdis_lessons.metrics.swaps import swap_pairs
+from advdis_lessons.metrics.swaps import swap_pairs, swap_targets
 
-__all__ = ["SWAPS", "counterfactual_codes", "counterfactual_readings", "redrawn", "u_shift"]
+__all__ = ["SWAPS", "counterfactual_codes", "counterfactual_readings", "u_shift"]
 
 SWAPS = {"cf_recon": "C reconstructed", "cf_swap": "A's z_u + C's z_s", "cf_from_u": "C's z_u + A's z_s"}
 """The three decoded codes, by the key :func:`counterfactual_readings` gives their reading and a name to print."""
-
-
-def redrawn(factors_a: np.ndarray, factors_b: np.ndarray, factor: str = "shape") -> np.ndarray:
-    """Factor classes of A with B's class of ``factor``: what a perfect swap would draw."""
-    col = factor_index(factor)
-    out = np.array(factors_a, copy=True)
-    out[:, col] = np.asarray(factors_b)[:, col]
-    return out
 
 
 def u_shift(mu_a: torch.Tensor, mu_c: torch.Tensor, u_dims: Sequence[int]) -> np.ndarray:
@@ -76,7 +67,7 @@ def counterfactual_readings(model: torch.nn.Module, dataset: Any, s_dims: Sequen
     was_training = model.training
     model.eval()
     codes = counterfactual_codes(model, dataset.sample_observations_from_factors(fa),
-                                 dataset.sample_observations_from_factors(redrawn(fa, fb)), s_dims)
+                                 dataset.sample_observations_from_factors(swap_targets(fa, fb, "shape")), s_dims)
     out = {}
     for key in SWAPS:
         with torch.no_grad():
