@@ -171,3 +171,24 @@ def test_the_command_resumes_and_says_where_it_stopped(tmp_path, monkeypatch, ca
     line = run_log.status("tiny_run")  # a finished run is read from its sidecar, its path named relative to data/
     assert line.startswith("tiny_run: finished at step 100 / 100 (stopped: done)") and "shipped as tiny_run.pt" in line
     assert "at step 100:" in line and str(tmp_path) not in line
+
+
+def test_finish_ships_a_run_early_and_needs_a_state(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(checkpoints, "DATA_DIR", tmp_path)
+    monkeypatch.setitem(__import__("advdis_lessons.recipes", fromlist=["CONFIGS"]).CONFIGS, "tiny_run",
+                        {**tiny(), "precision": "fp32"})
+    with pytest.raises(SystemExit):
+        pretrain.main(["tiny_run", "--finish"])
+    assert "no saved state for 'tiny_run'" in capsys.readouterr().err and not (tmp_path / "tiny_run.pt").exists()
+    run = long_run.open_run("tiny_run", device="cpu")
+    long_run.train_for(run, stop_at=10, precision="fp32", eval_every=5, chunk=5, progress=False)
+    trained = params(run)
+    assert pretrain.main(["tiny_run", "--finish", "--device", "cpu"]) == 0
+    assert "finished at step 10 / 40 (stopped: finished early)" in capsys.readouterr().out
+    assert not (tmp_path / "runs" / "tiny_run.state.pt").exists()
+    shipped, _ = checkpoints.load(tmp_path / "tiny_run.pt", device="cpu")
+    assert checkpoints.read_sidecar(tmp_path / "tiny_run.pt")["steps"] == 10
+    assert all(torch.equal(a, b) for a, b in zip(trained, [p.detach() for m in shipped.modules().values()
+                                                            for p in m.parameters()]))
+    with pytest.raises(SystemExit):
+        pretrain.main(["tiny_run", "--finish", "--resume"])

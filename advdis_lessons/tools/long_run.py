@@ -22,9 +22,9 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import torch
@@ -125,7 +125,7 @@ def _stop_requests() -> Iterator[list[str]]:
         return
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
 
-    def handler(signum, frame):  # noqa: ARG001 - the signal API's signature
+    def handler(signum, frame):
         requests.append(signal.Signals(signum).name)
 
     for sig in previous:
@@ -263,6 +263,20 @@ def train_for(run: LongRun, minutes: float | None = None, *, stop_at: int | None
     if reason in ("done", "plateau"):
         finish(run, reason)
     return reason
+
+
+def finish_now(name: str, *, folder: str | Path | None = None, device: torch.device | str | None = None) -> dict:
+    """End ``name`` where it stands, before its budget or a plateau: its saved state becomes ``data/NAME.pt``
+    + sidecar (stopped: ``"finished early"``). Returns the sidecar.
+
+    Raises:
+        FileNotFoundError: ``name`` has no saved state (nothing to ship; start it with ``--resume``).
+    """
+    folder = Path(folder) if folder is not None else runs_dir()
+    if not (folder / f"{name}.state.pt").exists():
+        raise FileNotFoundError(f"no saved state for {name!r} in {folder}: nothing to finish (start the run with "
+                                f"--resume first)")
+    return finish(open_run(name, folder=folder, device=device), "finished early")
 
 
 def finish(run: LongRun, reason: str) -> dict:

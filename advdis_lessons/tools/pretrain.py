@@ -1,7 +1,8 @@
 """Produce the shipped checkpoints: ``python -m advdis_lessons.tools.pretrain NAME [NAME ...] [--budget full]``.
 
 Long runs: ``pretrain NAME --resume --minutes M`` trains for M minutes and saves its state, to be continued
-by the same command later (``advdis_lessons/tools/long_run.py``); ``pretrain NAME --status`` says where it is.
+by the same command later (``advdis_lessons/tools/long_run.py``); ``pretrain NAME --status`` says where it is;
+``pretrain NAME --finish`` ships it as it stands, before its budget or a plateau.
 
 Trains each named recipe (see ``recipes.CONFIGS``) at the chosen budget on the best device, measures
 it (held-out ELBO terms, the ``fast`` disentanglement metrics and, for the supervised and masking
@@ -69,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="long run: continue from data/runs/NAME.state.pt (or start it), saving as it goes")
     parser.add_argument("--minutes", type=float, default=None, help="with --resume: stop cleanly after this long")
     parser.add_argument("--eval-every", type=int, default=None, help="with --resume: steps between CSV rows")
+    parser.add_argument("--finish", action="store_true",
+                        help="long run: ship its saved state now as data/NAME.pt + sidecar, ending the run early")
     parser.add_argument("--status", action="store_true", help="print one line per long run and exit")
     parser.add_argument("--force", action="store_true",
                         help="replace a checkpoint trained longer (the old pair is kept as NAME.prev.pt/.json)")
@@ -78,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown recipe(s) {', '.join(map(repr, unknown))}; known: {', '.join(sorted(CONFIGS))}")
     if args.minutes is not None and args.minutes <= 0:
         parser.error(f"--minutes must be > 0, got {args.minutes}")
-    if not (args.resume or args.remeasure or args.status or args.force):
+    if args.finish and (args.resume or args.remeasure or args.status):
+        parser.error("--finish ends a run; it cannot be combined with --resume, --remeasure or --status")
+    if not (args.resume or args.remeasure or args.status or args.force or args.finish):
         weaker = [r for r in (weaker_than_shipped(n, args.budget) for n in args.names) if r]
         if weaker:
             parser.error("\n".join(weaker))
@@ -93,6 +98,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     config.set_threads()
     for name in args.names:
+        if args.finish:
+            from advdis_lessons.tools import long_run, run_log
+            try:
+                long_run.finish_now(name, device=args.device)
+            except FileNotFoundError as err:
+                parser.error(str(err))
+            print(run_log.status(name))
+            continue
         if args.resume:
             from advdis_lessons.tools import long_run, run_log
             run = long_run.open_run(name, device=args.device)
