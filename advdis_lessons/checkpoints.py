@@ -224,8 +224,9 @@ def train_or_load(name: str, cfg: dict | None = None, *, data_dir: str | Path | 
             print(f"loaded {path.name}: {int(info['steps']):,} steps at budget {info.get('budget')!r}, "
                   f"trained on {info.get('device_name', info.get('device'))}")
             stopped = (info.get("run") or {}).get("stopped")  # a long run may end early by its plateau rule
-            if stopped == "plateau":
-                print(f"{path.name} stopped at {int(info['steps']):,} of {full:,} steps: its metrics had plateaued")
+            if stopped in ("plateau", "finished early"):
+                why = "its metrics had plateaued" if stopped == "plateau" else "shipped early with pretrain --finish"
+                print(f"{path.name} stopped at {int(info['steps']):,} of {full:,} steps: {why}")
             elif int(info["steps"]) < full:
                 warnings.warn(f"{path.name} holds {int(info['steps']):,} steps, fewer than its recipe's full budget "
                               f"({full:,}): it is not the shipped model (re-run python -m advdis_lessons.tools.pretrain "

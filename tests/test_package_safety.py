@@ -70,6 +70,12 @@ def test_loading_says_what_it_loaded_and_warns_below_the_full_budget(data_dir, c
         warnings.simplefilter("error")
         checkpoints.train_or_load("tiny", device="cpu")
     assert "tiny.pt stopped at 2 of 6 steps: its metrics had plateaued" in capsys.readouterr().out
+    side["run"] = {"stopped": "finished early"}  # what pretrain --finish records
+    (data_dir / "tiny.json").write_text(json.dumps(side))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        checkpoints.train_or_load("tiny", device="cpu")
+    assert "tiny.pt stopped at 2 of 6 steps: shipped early with pretrain --finish" in capsys.readouterr().out
 
 
 def test_every_name_is_checked_before_anything_trains(data_dir, monkeypatch, capsys):
