@@ -5,9 +5,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import pytest  # noqa: E402
+import pytest
 
-from advdis_lessons.plots.long_runs import metrics_over_steps  # noqa: E402
+from advdis_lessons.plots.long_runs import metrics_over_steps
 
 pytestmark = pytest.mark.usefixtures("close_figures")
 
@@ -36,3 +36,19 @@ def test_one_line_per_run_per_panel_skipping_missing_values_and_marks():
 def test_bad_input_is_named(runs, keys, message):
     with pytest.raises(ValueError, match=message):
         metrics_over_steps(runs, keys)
+
+
+def test_readings_of_one_run_share_one_axes_with_levels():
+    from advdis_lessons.plots.long_runs import readings_over_steps
+
+    run = [{"step": 0.0, "swap_shape": math.nan, "cf_recon": 0.5},
+           {"step": 10_000.0, "swap_shape": 0.4, "cf_recon": 0.8}, {"step": 20_000.0, "swap_shape": 0.9}]
+    ax = readings_over_steps(run, {"swap_shape": "swap", "cf_recon": "C reconstructed"}, {"doing nothing": 0.14})
+    swap, recon, nothing = ax.get_lines()
+    assert list(swap.get_xdata()) == [10_000.0, 20_000.0] and list(swap.get_ydata()) == [0.4, 0.9]
+    assert list(recon.get_ydata()) == [0.5, 0.8] and list(nothing.get_ydata()) == [0.14, 0.14]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["swap", "C reconstructed", "doing nothing"]
+    with pytest.raises(ValueError, match=r"missing: \['mig'\]"):
+        readings_over_steps(run, {"mig": "MIG"})
+    with pytest.raises(ValueError, match="rows is empty"):
+        readings_over_steps([], {"swap_shape": "swap"})

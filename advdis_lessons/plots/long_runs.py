@@ -1,4 +1,4 @@
-"""What a long run learns over time (lesson 04): metrics against training steps, one line per run.
+"""What a long run learns over time (lessons 04 and 06): metrics against training steps, one line per run.
 
 Every helper takes ``axes=None`` (a new figure when None) and returns the axes, like :mod:`.core`.
 Rows are those of a long run's CSV (``advdis_lessons.tools.run_log.read_rows``): dicts with ``step`` and the
@@ -7,7 +7,7 @@ metrics of :data:`advdis_lessons.metrics.run_metrics.FIELDS`.
 from __future__ import annotations
 
 import math
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 
@@ -53,3 +53,35 @@ def metrics_over_steps(runs: Mapping[str, Sequence[Mapping[str, float]]],
         ax.ticklabel_format(axis="x", style="sci", scilimits=(3, 3))
     axes[0].legend(fontsize=8)
     return axes
+
+
+def readings_over_steps(rows: Sequence[Mapping[str, float]], keys: Mapping[str, str],
+                        levels: Mapping[str, float] | None = None, title: str = "", ax=None):
+    """Several metrics of one run on one axes (a split code's swap readings, lesson 06), with reference levels.
+
+    Args:
+        rows: the run's CSV rows (each with ``step``); a row without a metric, or with NaN, is skipped for it.
+        keys: CSV column -> legend label, e.g. ``{"swap_shape": "swap reads as B's shape"}``.
+        levels: legend label -> a value drawn as a dashed horizontal line (e.g. what doing nothing scores).
+        title: the axes' title.
+        ax: an axes, or None for a new figure.
+    Raises:
+        ValueError: no rows, a row without ``step``, no keys, or a key no row has.
+    """
+    if not rows or any("step" not in r for r in rows):
+        raise ValueError("rows is empty or has a row without 'step'")
+    missing = [k for k in keys if not any(k in r for r in rows)]
+    if not keys or missing:
+        raise ValueError(f"keys must name columns of the rows; missing: {missing}; "
+                         f"columns: {sorted({c for r in rows for c in r} - {'step'})}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 3.6))
+    for key, label in keys.items():
+        pts = [(r["step"], r[key]) for r in rows if isinstance(r.get(key), float) and math.isfinite(r[key])]
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", ms=4, label=label)
+    for label, level in (levels or {}).items():
+        ax.axhline(level, color="0.4", ls="--", lw=1, label=label)
+    ax.set(xlabel="training steps", ylim=(0, 1.02), title=title)
+    ax.ticklabel_format(axis="x", style="sci", scilimits=(3, 3))
+    ax.legend(fontsize=8, loc="best")
+    return ax
