@@ -106,3 +106,19 @@ def test_pixel_mean_sets_the_output_bias_and_is_checked():
     assert torch.all(build_model({"width": "narrow", "pixel_mean": 0.5}).decoder.out.bias == 0)
     with pytest.raises(ValueError, match="pixel_mean must be a probability strictly between 0 and 1, got 1.5"):
         build_model({"pixel_mean": 1.5})
+
+
+def test_reading_a_model_restores_its_mode_even_on_an_error():
+    from advdis_lessons.metrics import swaps
+    from advdis_lessons.models.modes import evaluating
+
+    model = models.ConvVAE(z_dim=4, width="narrow")
+    for mode in (True, False):
+        model.train(mode)
+        with pytest.raises(RuntimeError, match="inside"), evaluating(model):
+            assert not model.training
+            raise RuntimeError("an error inside the block")
+        assert model.training is mode
+        model.embed(torch.zeros(2, 1, 64, 64))
+        swaps.swap_latents(model, torch.zeros(2, 1, 64, 64), torch.zeros(2, 1, 64, 64), [0])
+        assert model.training is mode

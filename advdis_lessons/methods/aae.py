@@ -6,7 +6,7 @@ prior p(z), and the encoder learns to make the two indistinguishable.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -15,6 +15,7 @@ from advdis_lessons.health import EXPLODE, code_health
 from advdis_lessons.losses.elbo import bernoulli_reconstruction, gaussian_kl, reparameterize
 from advdis_lessons.losses.stability import check_remedies, r1_penalty
 from advdis_lessons.metrics.mmd import mmd
+from advdis_lessons.models.modes import evaluating
 from advdis_lessons.models.priors import PriorDiscriminator, make_prior
 from advdis_lessons.training import Method, adam, optimizer_step, repeat_update
 
@@ -215,8 +216,6 @@ class AAE(Method):
     @torch.no_grad()
     def embed_codes(self, x: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
         """Encoder means for many inputs (on the CPU), as the metrics and plots use them."""
-        was = self.model.training
-        self.model.eval()
-        out = [self.model.encode(x[i:i + batch_size].to(self.device))[0].cpu() for i in range(0, len(x), batch_size)]
-        self.model.train(was)
-        return torch.cat(out)
+        with evaluating(self.model):
+            return torch.cat([self.model.encode(x[i:i + batch_size].to(self.device))[0].cpu()
+                              for i in range(0, len(x), batch_size)])

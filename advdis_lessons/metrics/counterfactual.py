@@ -22,6 +22,7 @@ import torch
 
 from advdis_lessons.metrics.shape_fidelity import read_shapes
 from advdis_lessons.metrics.swaps import swap_pairs, swap_targets
+from advdis_lessons.models.modes import evaluating
 
 __all__ = ["SWAPS", "counterfactual_codes", "counterfactual_readings", "u_shift"]
 
@@ -64,15 +65,12 @@ def counterfactual_readings(model: torch.nn.Module, dataset: Any, s_dims: Sequen
     """
     u = [d for d in range(model.z_dim) if d not in list(s_dims)]
     fa, fb = swap_pairs(dataset, n, np.random.default_rng(seed), "shape")
-    was_training = model.training
-    model.eval()
-    codes = counterfactual_codes(model, dataset.sample_observations_from_factors(fa),
-                                 dataset.sample_observations_from_factors(swap_targets(fa, fb, "shape")), s_dims)
     out = {}
-    for key in SWAPS:
-        with torch.no_grad():
+    with evaluating(model), torch.no_grad():
+        codes = counterfactual_codes(model, dataset.sample_observations_from_factors(fa),
+                                     dataset.sample_observations_from_factors(swap_targets(fa, fb, "shape")), s_dims)
+        for key in SWAPS:
             shapes, _ = read_shapes(torch.sigmoid(model.decode(codes[key])), fa)
-        out[key] = round(float(np.mean(shapes == fb[:, 0])), 4)
-    model.train(was_training)
+            out[key] = round(float(np.mean(shapes == fb[:, 0])), 4)
     out["u_shift_max"] = round(float(u_shift(codes["A"], codes["C"], u).max()), 4)
     return out

@@ -5,7 +5,8 @@ another classifier could still read. Read on the encoder means or on one sample 
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -13,6 +14,7 @@ import torch
 from advdis_lessons.data import factor_index
 from advdis_lessons.losses.adversarial import CODES, check_choice
 from advdis_lessons.metrics.probe import probe_accuracy
+from advdis_lessons.models.modes import evaluating
 
 
 @torch.no_grad()
@@ -20,13 +22,11 @@ def sampled_codes(model: torch.nn.Module, images: torch.Tensor, seed: int = 0, b
     """One draw z = mu + sigma * eps of q(z|x) per image (eps from a generator seeded by ``seed``), in eval mode."""
     dev = next(model.parameters()).device
     gen = torch.Generator().manual_seed(int(seed))
-    was_training = model.training
-    model.eval()
     out = []
-    for i in range(0, len(images), batch_size):
-        mu, logvar = (t.cpu() for t in model.encode(images[i:i + batch_size].to(dev)))
-        out.append(mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=gen))
-    model.train(was_training)
+    with evaluating(model):
+        for i in range(0, len(images), batch_size):
+            mu, logvar = (t.cpu() for t in model.encode(images[i:i + batch_size].to(dev)))
+            out.append(mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=gen))
     return torch.cat(out)
 
 

@@ -7,13 +7,15 @@ the decoded swap and that image measures how well the swap worked.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
 
 from advdis_lessons.data.dsprites import FACTOR_SIZES, factor_index
 from advdis_lessons.models.adversaries import check_dims
+from advdis_lessons.models.modes import evaluating
 
 
 @torch.no_grad()
@@ -27,14 +29,10 @@ def swap_latents(model: torch.nn.Module, x_a: torch.Tensor, x_b: torch.Tensor, s
         raise ValueError(f"x_a and x_b must have the same shape, got {tuple(x_a.shape)} and {tuple(x_b.shape)}")
     dims = list(check_dims(s_dims, model.z_dim, "s_dims"))
     dev = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    try:
+    with evaluating(model):
         z = model.encode(x_a.to(dev))[0].clone()
         z[:, dims] = model.encode(x_b.to(dev))[0][:, dims]
         return model.decode(z)
-    finally:
-        model.train(was_training)
 
 
 def _numpy(x: Any) -> np.ndarray:

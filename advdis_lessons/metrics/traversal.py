@@ -7,12 +7,13 @@ horizontally and nothing else; a dim that carries scale changes the area and lea
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
 
 from advdis_lessons.models.adversaries import check_dims
+from advdis_lessons.models.modes import evaluating
 
 VALUES = tuple(np.linspace(-2.5, 2.5, 9))  #: the sweep of every traversal (``plots.traversal_grid`` too)
 
@@ -36,9 +37,7 @@ def traversal_effects(model: torch.nn.Module, x: torch.Tensor, dims: Sequence[in
         raise ValueError(f"threshold must be in (0, 1), got {threshold}")
     if len(values) < 2:
         raise ValueError(f"values must hold at least two points of the sweep, got {list(values)}")
-    was_training = model.training
-    model.eval()
-    try:
+    with evaluating(model):
         z0 = model.embed(x[:1])[0]
         dims = list(range(len(z0))) if dims is None else list(check_dims(dims, len(z0), "dims"))
         rows, cols = np.mgrid[0:64, 0:64]
@@ -56,5 +55,3 @@ def traversal_effects(model: torch.nn.Module, x: torch.Tensor, dims: Sequence[in
                         "vertical_px": round(float(np.ptp(row)), 1) if seen.any() else float("nan"),
                         "area_min": int(area.min()), "area_max": int(area.max()), "blank": int((~seen).sum())})
         return out
-    finally:
-        model.train(was_training)

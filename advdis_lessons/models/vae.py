@@ -7,10 +7,12 @@ ending in Bernoulli logits per pixel.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import nn
+
+from advdis_lessons.models.modes import evaluating
 
 IMAGE_SHAPE = (1, 64, 64)
 PIXEL_MEAN = 0.045
@@ -113,11 +115,8 @@ class ConvVAE(nn.Module):
     def embed(self, x: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
         """Encoder means for many images, in chunks, on the model's device (the representation the metrics use)."""
         dev = next(self.parameters()).device
-        was_training = self.training
-        self.eval()
-        out = [self.encode(x[i:i + batch_size].to(dev))[0].cpu() for i in range(0, len(x), batch_size)]
-        self.train(was_training)
-        return torch.cat(out)
+        with evaluating(self):
+            return torch.cat([self.encode(x[i:i + batch_size].to(dev))[0].cpu() for i in range(0, len(x), batch_size)])
 
 
 def mlp(in_dim: int, out_dim: int, hidden: Sequence[int] = (256, 256), slope: float = 0.2,
