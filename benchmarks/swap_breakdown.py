@@ -1,6 +1,6 @@
 """Where lesson 06's shape swaps fail: each swap read against the renderer, by (A's shape -> B's shape).
 
-    python benchmarks/swap_breakdown.py supervised_flip_wide                  # a shipped model
+    python benchmarks/swap_breakdown.py supervised_long                       # a shipped model
     python benchmarks/swap_breakdown.py /tmp/models/supervised_flip_wide_z_dim_10_beta_1_seed0.pt   # a kept one
 
 For 600 pairs whose shapes differ (seeded), the swap (A's z_u means, B's z_s means) is read plainly and strictly

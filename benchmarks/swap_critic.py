@@ -2,7 +2,7 @@
 
     python benchmarks/swap_critic.py /tmp/models/supervised_flip_wide_z_dim_10_beta_1_seed0.pt --steps 2500 --weight 20 \
         --lr 5e-4   # the critic run of docs/RESULTS.md
-    python benchmarks/swap_critic.py data/supervised_flip_wide.pt --judge gan --steps 3000 --weight 5 --save /tmp/ft.pt
+    python benchmarks/swap_critic.py data/supervised_long.pt --judge gan --steps 3000 --weight 5 --save /tmp/ft.pt
 
 The decoder of a split-latent model is only ever trained on codes whose z_u and z_s come from one image, and its swaps
 towards a heart fail (``benchmarks/swap_breakdown.py``). Without the renderer there is no target image for a swap, so

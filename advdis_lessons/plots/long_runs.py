@@ -81,7 +81,7 @@ def readings_over_steps(rows: Sequence[Mapping[str, float]], keys: Mapping[str, 
         ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", ms=4, label=label)
     for label, level in (levels or {}).items():
         ax.axhline(level, color="0.4", ls="--", lw=1, label=label)
-    ax.set(xlabel="training steps", ylim=(0, 1.02), title=title)
+    ax.set(xlabel="training steps", ylim=(-0.03, 1.03), title=title)   # a level at 0 stays visible
     ax.ticklabel_format(axis="x", style="sci", scilimits=(3, 3))
-    ax.legend(fontsize=8, loc="best")
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)   # beside: no line hidden
     return ax
