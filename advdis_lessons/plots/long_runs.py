@@ -15,6 +15,12 @@ TITLES = {"mig": "MIG", "mig_ceiling": "MIG ceiling (best dim per factor)", "sha
           "factor_vae": "FactorVAE score", "recon": "held-out reconstruction (nats)", "kl": "KL (nats)"}
 
 
+def _points(rows: Sequence[Mapping[str, float]], key: str) -> tuple[list[float], list[float]]:
+    """(steps, values) of the rows that have a finite ``key``: a row measured without it, or NaN, leaves a gap."""
+    pts = [(r["step"], r[key]) for r in rows if isinstance(r.get(key), float) and math.isfinite(r[key])]
+    return [p[0] for p in pts], [p[1] for p in pts]
+
+
 def metrics_over_steps(runs: Mapping[str, Sequence[Mapping[str, float]]],
                        keys: Sequence[str] = ("mig", "mig_ceiling", "shape_fidelity"),
                        marks: Mapping[str, float] | None = None, axes=None):
@@ -43,8 +49,7 @@ def metrics_over_steps(runs: Mapping[str, Sequence[Mapping[str, float]]],
         raise ValueError(f"need {len(keys)} axes for keys {list(keys)}, got {len(axes)}")
     for ax, key in zip(axes, keys):
         for label, rows in runs.items():
-            pts = [(r["step"], r[key]) for r in rows if isinstance(r.get(key), float) and math.isfinite(r[key])]
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", ms=3, label=label)
+            ax.plot(*_points(rows, key), "o-", ms=3, label=label)
         for text, step in (marks or {}).items():
             ax.axvline(step, color="0.4", ls="--", lw=1)
             ax.annotate(text, (step, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
@@ -77,8 +82,7 @@ def readings_over_steps(rows: Sequence[Mapping[str, float]], keys: Mapping[str, 
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 3.6))
     for key, label in keys.items():
-        pts = [(r["step"], r[key]) for r in rows if isinstance(r.get(key), float) and math.isfinite(r[key])]
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", ms=4, label=label)
+        ax.plot(*_points(rows, key), "o-", ms=4, label=label)
     for label, level in (levels or {}).items():
         ax.axhline(level, color="0.4", ls="--", lw=1, label=label)
     ax.set(xlabel="training steps", ylim=(-0.03, 1.03), title=title)   # a level at 0 stays visible
