@@ -19,7 +19,7 @@ import pytest
 from sklearn.svm import LinearSVC
 
 from advdis_lessons import metrics as M
-from advdis_lessons.metrics.evaluate import GROUPS, PRESETS
+from advdis_lessons.metrics.evaluate import GROUPS
 
 SIZES = (3, 6, 40, 32, 32)
 N_TRAIN, N_TEST = M.PRESETS["fast"]["samples"]["n_train"], M.PRESETS["fast"]["samples"]["n_test"]
@@ -260,7 +260,7 @@ def test_fast_preset_matches_dlib_preset(encode, fast_scores):
 
 def test_dlib_preset_has_disentanglement_libs_sizes():
     """The sizes the fast estimator's DCI reference was measured at, and the exact estimator."""
-    dlib = PRESETS["dlib"]
+    dlib = M.PRESETS["dlib"]
     assert dlib["samples"] == {"n_train": 10000, "n_test": 5000} and dlib["dci_estimator"] == "exact"
 
 
