@@ -27,6 +27,16 @@ def test_one_line_per_run_per_panel_skipping_missing_values_and_marks():
     assert axes[0].get_lines()[2].get_xdata()[0] == 4200
 
 
+def test_styles_set_a_runs_colour_and_line_style_and_must_name_a_plotted_run():
+    runs = {"β-VAE, seed 0": rows([0.1, 0.2]), "β-VAE, seed 1": rows([0.1, 0.3])}
+    axes = metrics_over_steps(runs, ("mig",), styles={"β-VAE, seed 1": {"color": "tab:blue", "ls": ":"}})
+    first, second = axes[0].get_lines()
+    assert second.get_color() == "tab:blue" and second.get_linestyle() == ":"
+    assert first.get_linestyle() == "-"
+    with pytest.raises(ValueError, match=r"styles name run\(s\) \['FactorVAE'\] that are not plotted"):
+        metrics_over_steps(runs, ("mig",), styles={"FactorVAE": {"color": "tab:red"}})
+
+
 @pytest.mark.parametrize("runs, keys, message", [
     ({}, ("mig",), "runs is empty"),
     ({"a": []}, ("mig",), "run 'a' has no rows"),

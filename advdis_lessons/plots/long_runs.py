@@ -23,16 +23,20 @@ def _points(rows: Sequence[Mapping[str, float]], key: str) -> tuple[list[float],
 
 def metrics_over_steps(runs: Mapping[str, Sequence[Mapping[str, float]]],
                        keys: Sequence[str] = ("mig", "mig_ceiling", "shape_fidelity"),
-                       marks: Mapping[str, float] | None = None, axes=None):
+                       marks: Mapping[str, float] | None = None, styles: Mapping[str, Mapping] | None = None,
+                       axes=None):
     """One panel per metric in ``keys``, one line per run; ``marks`` draws labelled vertical lines at steps.
 
     Args:
         runs: label -> CSV rows (each with ``step`` and the metrics), e.g. ``{"β-VAE": rows, "FactorVAE": rows}``.
         keys: metrics to plot (see :data:`TITLES`).
         marks: label -> step, e.g. ``{"15 min on this laptop": 4200}``.
+        styles: label -> line properties for that run, e.g. ``{"FactorVAE, seed 1": {"color": "tab:red", "ls": ":"}}``
+            (one colour per method, one line style per seed); runs not named keep the default cycle.
         axes: a sequence of ``len(keys)`` axes, or None.
     Raises:
-        ValueError: no runs, a run without rows, a row without ``step``, or an unknown metric.
+        ValueError: no runs, a run without rows, a row without ``step``, an unknown metric, or a style for a run
+            that is not plotted.
     """
     if not runs:
         raise ValueError("runs is empty: pass at least one {label: rows}")
@@ -42,6 +46,9 @@ def metrics_over_steps(runs: Mapping[str, Sequence[Mapping[str, float]]],
     for label, rows in runs.items():
         if not rows or any("step" not in r for r in rows):
             raise ValueError(f"run {label!r} has no rows, or a row without 'step'")
+    stray = [label for label in (styles or {}) if label not in runs]
+    if stray:
+        raise ValueError(f"styles name run(s) {stray} that are not plotted; runs: {list(runs)}")
     if axes is None:
         _, axes = plt.subplots(1, len(keys), figsize=(4.2 * len(keys), 3.4), squeeze=False)
         axes = axes[0]
@@ -49,7 +56,7 @@ def metrics_over_steps(runs: Mapping[str, Sequence[Mapping[str, float]]],
         raise ValueError(f"need {len(keys)} axes for keys {list(keys)}, got {len(axes)}")
     for ax, key in zip(axes, keys):
         for label, rows in runs.items():
-            ax.plot(*_points(rows, key), "o-", ms=3, label=label)
+            ax.plot(*_points(rows, key), "o-", ms=3, label=label, **dict((styles or {}).get(label, {})))
         for text, step in (marks or {}).items():
             ax.axvline(step, color="0.4", ls="--", lw=1)
             ax.annotate(text, (step, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
