@@ -1,5 +1,6 @@
 """The long-run figure of lesson 04: one line per run and metric, marks where asked, clear errors."""
 import math
+import warnings
 
 import matplotlib
 
@@ -29,7 +30,9 @@ def test_one_line_per_run_per_panel_skipping_missing_values_and_marks():
 
 def test_styles_set_a_runs_colour_and_line_style_and_must_name_a_plotted_run():
     runs = {"β-VAE, seed 0": rows([0.1, 0.2]), "β-VAE, seed 1": rows([0.1, 0.3])}
-    axes = metrics_over_steps(runs, ("mig",), styles={"β-VAE, seed 1": {"color": "tab:blue", "ls": ":"}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a style must not clash with the default line style
+        axes = metrics_over_steps(runs, ("mig",), styles={"β-VAE, seed 1": {"color": "tab:blue", "linestyle": ":"}})
     first, second = axes[0].get_lines()
     assert second.get_color() == "tab:blue" and second.get_linestyle() == ":"
     assert first.get_linestyle() == "-"

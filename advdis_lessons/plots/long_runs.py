@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+import matplotlib.lines as mlines
 import matplotlib.pyplot as plt
+from matplotlib import cbook
 
 TITLES = {"mig": "MIG", "mig_ceiling": "MIG ceiling (best dim per factor)", "shape_fidelity": "shape fidelity",
           "factor_vae": "FactorVAE score", "recon": "held-out reconstruction (nats)", "kl": "KL (nats)"}
@@ -56,7 +58,9 @@ def metrics_over_steps(runs: Mapping[str, Sequence[Mapping[str, float]]],
         raise ValueError(f"need {len(keys)} axes for keys {list(keys)}, got {len(axes)}")
     for ax, key in zip(axes, keys):
         for label, rows in runs.items():
-            ax.plot(*_points(rows, key), "o-", ms=3, label=label, **dict((styles or {}).get(label, {})))
+            style = {"marker": "o", "markersize": 3, "linestyle": "-",
+                     **cbook.normalize_kwargs(dict((styles or {}).get(label, {})), mlines.Line2D)}
+            ax.plot(*_points(rows, key), label=label, **style)
         for text, step in (marks or {}).items():
             ax.axvline(step, color="0.4", ls="--", lw=1)
             ax.annotate(text, (step, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
