@@ -253,8 +253,10 @@ def train_for(run: LongRun, minutes: float | None = None, *, stop_at: int | None
                 if progress:
                     shown = ("recon", "kl", "mig", "mig_ceiling", "factor_vae", "shape_fidelity")
                     tqdm.write(f"{run.name} step {run.step}: " + ", ".join(f"{k} {rows[-1][k]}" for k in shown))
-            bar.set_postfix({"recon": f"{means.get('recon', math.nan):.1f}", "KL": f"{means.get('kl', math.nan):.1f}",
-                             "MIG": f"{rows[-1]['mig']:.3f}"}, refresh=False)
+            now = {"recon": means.get("recon", math.nan), "KL": means.get("kl", math.nan)}
+            if not math.isfinite(now["KL"]):  # an AAE's loss has no KL: leave it out rather than print nan
+                del now["KL"]
+            bar.set_postfix({**{k: f"{v:.1f}" for k, v in now.items()}, "MIG": f"{rows[-1]['mig']:.3f}"}, refresh=False)
             if time.perf_counter() - last_save >= save_every_s:
                 run.save()
                 last_save = time.perf_counter()
