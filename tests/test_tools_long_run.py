@@ -147,12 +147,12 @@ def test_plateau_needs_two_windows_and_no_metric_rising():
     assert run_log.plateaued(rows(dict(flat, swap_shape=[0.7] * 10)))
 
 
-@pytest.mark.parametrize("method, params, shows_kl", [("beta_vae", {}, True),
+@pytest.mark.parametrize("method, params, shows_kl", [("beta_vae", {"beta": 4.0}, True),
                                                       ("aae", {"prior": "uniform", "d_lr": 1e-3}, False)])
 def test_progress_line_shows_the_kl_only_where_the_loss_has_one(tmp_path, monkeypatch, capsys, method, params,
                                                                  shows_kl):
     monkeypatch.setattr(checkpoints, "DATA_DIR", tmp_path)
-    cfg = {**tiny(), "method": method, "params": {"lr": 1e-3, **({"beta": 4.0} if method == "beta_vae" else params)}}
+    cfg = {**tiny(), "method": method, "params": {"lr": 1e-3, **params}}
     monkeypatch.setitem(__import__("advdis_lessons.recipes", fromlist=["CONFIGS"]).CONFIGS, "tiny_run", cfg)
     run = long_run.open_run("tiny_run", device="cpu")
     long_run.train_for(run, stop_at=10, precision="fp32", eval_every=5, chunk=5, progress=True)

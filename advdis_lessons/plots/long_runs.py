@@ -56,11 +56,12 @@ def metrics_over_steps(runs: Mapping[str, Sequence[Mapping[str, float]]],
         axes = axes[0]
     if len(axes) != len(keys):
         raise ValueError(f"need {len(keys)} axes for keys {list(keys)}, got {len(axes)}")
+    line_styles = {label: {"marker": "o", "markersize": 3, "linestyle": "-",
+                           **cbook.normalize_kwargs(dict((styles or {}).get(label, {})), mlines.Line2D)}
+                   for label in runs}
     for ax, key in zip(axes, keys):
         for label, rows in runs.items():
-            style = {"marker": "o", "markersize": 3, "linestyle": "-",
-                     **cbook.normalize_kwargs(dict((styles or {}).get(label, {})), mlines.Line2D)}
-            ax.plot(*_points(rows, key), label=label, **style)
+            ax.plot(*_points(rows, key), label=label, **line_styles[label])
         for text, step in (marks or {}).items():
             ax.axvline(step, color="0.4", ls="--", lw=1)
             ax.annotate(text, (step, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
