@@ -75,10 +75,12 @@ def test_tradeoff_one_line_per_group_sorted_by_x():
             {"name": "β=8", "method": "β-VAE", "recon": 90.0, "mig": 0.2},
             {"name": "β=4", "method": "β-VAE", "recon": 60.0, "mig": 0.1},
             {"name": "γ=35", "method": "FactorVAE", "recon": 55.0, "mig": 0.25}]
-    ax = plots_tc.tradeoff(rows, colors={"FactorVAE": "tab:red"})
+    ax = plots_tc.tradeoff(rows, styles={"FactorVAE": {"color": "tab:red", "ls": ":"}})
     assert len(ax.lines) == 2
     assert list(ax.lines[0].get_xdata()) == [40.0, 60.0, 90.0]
-    assert ax.lines[1].get_color() == "tab:red"
+    assert ax.lines[1].get_color() == "tab:red" and ax.lines[1].get_linestyle() == ":"
+    assert ax.lines[0].get_linestyle() == "-" and ax.lines[0].get_color() != "tab:red"
+    assert [h.get_linestyle() for h in ax.get_legend().legend_handles] == ["-", ":"]
     assert {t.get_text() for t in ax.texts} == {"β=1", "β=4", "β=8", "γ=35"}
     import pandas as pd
     assert len(plots_tc.tradeoff(pd.DataFrame(rows)).lines) == 2
@@ -86,3 +88,5 @@ def test_tradeoff_one_line_per_group_sorted_by_x():
         plots_tc.tradeoff(rows, x="elbo")
     with pytest.raises(ValueError, match="no rows"):
         plots_tc.tradeoff([])
+    with pytest.raises(ValueError, match="VAE"):
+        plots_tc.tradeoff(rows, styles={"VAE": {"color": "k"}})

@@ -206,3 +206,26 @@ def test_finish_ships_a_run_early_and_needs_a_state(tmp_path, monkeypatch, capsy
                                                             for p in m.parameters()]))
     with pytest.raises(SystemExit):
         pretrain.main(["tiny_run", "--finish", "--resume"])
+
+
+def test_snapshot_reads_the_model_as_it_stands_without_touching_the_run(tmp_path):
+    cfg = tiny()
+    folder = tmp_path / "runs"
+    with pytest.raises(FileNotFoundError, match="neither"):
+        run_log.snapshot("r", cfg, folder=folder)
+    run = long_run.open_run("r", cfg, folder=folder, device="cpu")
+    assert long_run.train_for(run, stop_at=20, precision="fp32", eval_every=10, chunk=5, progress=False) == "stop_at"
+    before = (torch.random.get_rng_state(), np.random.get_state()[1].copy())
+    method, info = run_log.snapshot("r", cfg, folder=folder)
+    assert info["source"] == "saved state" and info["step"] == 20 and not method.model.training
+    for a, b in zip(params(run), [p for m in method.modules().values() for p in m.parameters()]):
+        assert torch.equal(a, b)
+    assert torch.equal(before[0], torch.random.get_rng_state())     # building the networks left the RNG alone
+    np.testing.assert_array_equal(before[1], np.random.get_state()[1])
+    with pytest.raises(checkpoints.CheckpointError, match="another config"):
+        run_log.snapshot("r", {**cfg, "seed": 4}, folder=folder)
+    assert long_run.train_for(run, precision="fp32", eval_every=10, chunk=5, progress=False) == "done"
+    method, info = run_log.snapshot("r", cfg, folder=folder)
+    assert info["source"] == "shipped" and info["step"] == 40
+    for a, b in zip(params(run), [p for m in method.modules().values() for p in m.parameters()]):
+        assert torch.equal(a, b)

@@ -4,15 +4,17 @@
 * :func:`tc_estimates` - density-ratio TC estimates against the exact TC, with the y = x line;
 * :func:`log_ratio_scatter` - a discriminator's log-odds against the true log density ratio, per sample;
 * :func:`discriminator_curves` - D(z), D(z_perm), accuracy and the TC estimate from a training history;
-* :func:`tradeoff` - a metric against held-out reconstruction, one colour per method family.
+* :func:`tradeoff` - a metric against held-out reconstruction, one line per method or run.
 """
 from __future__ import annotations
 
 from typing import Mapping, Sequence
 
+import matplotlib.lines as mlines
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib import cbook
 
 from advdis_lessons.history import History
 
@@ -119,9 +121,16 @@ def discriminator_curves(history: History, window: int = 25, axes=None, title: s
 
 
 def tradeoff(rows: Sequence[Mapping], x: str = "recon", y: str = "mig", group: str = "method",
-             label: str = "name", ax=None, colors: Mapping[str, str] | None = None):
+             label: str = "name", ax=None, styles: Mapping[str, Mapping] | None = None):
     """Scatter of ``y`` (a disentanglement score) against ``x`` (held-out reconstruction, nats) for a
-    list of dict-like rows (or a pandas DataFrame), one colour per ``group``, each point labelled."""
+    list of dict-like rows (or a pandas DataFrame), one line per ``group`` sorted by ``x``, each point labelled.
+
+    Args:
+        styles: group -> line properties, e.g. ``{"FactorVAE, seed 1": {"color": "tab:red", "ls": ":"}}`` (one
+            colour per method, one line style per seed); groups not named take the next colour of the cycle.
+    Raises:
+        ValueError: no rows, a column the rows lack, or a style for a group that is not plotted.
+    """
     if hasattr(rows, "to_dict"):
         rows = rows.to_dict("records")
     rows = list(rows)
@@ -130,16 +139,21 @@ def tradeoff(rows: Sequence[Mapping], x: str = "recon", y: str = "mig", group: s
     for key in (x, y, group, label):
         if key not in rows[0]:
             raise ValueError(f"rows lack the column {key!r}; they have: {', '.join(rows[0])}")
+    groups = list(dict.fromkeys(r[group] for r in rows))
+    stray = [g for g in (styles or {}) if g not in groups]
+    if stray:
+        raise ValueError(f"styles name group(s) {stray} that are not plotted; groups: {groups}")
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 4.2))
-    palette = dict(colors or {})
     cycle = iter(plt.rcParams["axes.prop_cycle"].by_key()["color"])
-    for g in dict.fromkeys(r[group] for r in rows):
+    for g in groups:
         pts = sorted((float(r[x]), float(r[y]), str(r[label])) for r in rows if r[group] == g)
-        color = palette.setdefault(g, next(cycle))
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", color=color, label=str(g), alpha=0.85)
+        style = {"marker": "o", "linestyle": "-", "alpha": 0.85,
+                 **cbook.normalize_kwargs(dict((styles or {}).get(g, {})), mlines.Line2D)}
+        style.setdefault("color", next(cycle))
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], label=str(g), **style)
         for px, py, lab in pts:
-            ax.annotate(lab, (px, py), textcoords="offset points", xytext=(4, 4), fontsize=8, color=color)
+            ax.annotate(lab, (px, py), textcoords="offset points", xytext=(4, 4), fontsize=8, color=style["color"])
     ax.set_xlabel(f"held-out {x} (nats, lower is better)")
     ax.set_ylabel(y)
     ax.legend(frameon=False)

@@ -1,5 +1,5 @@
 """What a long run leaves behind between sessions: its CSV of interval metrics, the plateau rule that ends
-it early, and a one-line status read from its saved state."""
+it early, a one-line status read from its saved state, and its model as it stands (:func:`snapshot`)."""
 from __future__ import annotations
 
 import csv
@@ -7,8 +7,11 @@ import io
 import math
 from pathlib import Path
 
+import torch
+
 from advdis_lessons import atomic, checkpoints, run_state
 from advdis_lessons.metrics import run_metrics
+from advdis_lessons.training import Method
 
 PLATEAU_WINDOW = 50_000
 PLATEAU_TOLERANCE = {"mig": 0.02, "factor_vae": 0.02, "shape_fidelity": 0.02, "swap_shape": 0.02}
@@ -86,3 +89,36 @@ def status(name: str, folder: str | Path | None = None) -> str:
     return (f"{name}: step {state['step']:,} / {target:,} ({100 * state['step'] / target:.1f}%), "
             f"{state['train_s'] / 3600:.2f} h trained, last segment {seg.get('precision', '?')} at "
             f"{seg.get('steps_per_s', float('nan'))} steps/s; at step {int(last.get('step', 0)):,}: {metrics}")
+
+
+def snapshot(name: str, cfg: dict | None = None, *, folder: str | Path | None = None,
+             device: torch.device | str | None = None) -> tuple[Method, dict]:
+    """A long run's model as it stands, for a lesson to look at: the shipped ``data/NAME.pt`` once the run has
+    finished, else the weights in its saved state (read only: the run continues from that state unchanged).
+
+    Returns:
+        (method in eval mode, ``{"step", "train_s", "source"}``) with source ``"shipped"`` or ``"saved state"``.
+    Raises:
+        FileNotFoundError: the run has neither. CheckpointError: the state was made with another config.
+    """
+    from advdis_lessons.recipes import get_config
+
+    folder = Path(folder) if folder is not None else checkpoints.DATA_DIR / "runs"
+    done, state_path = folder.parent / f"{name}.pt", folder / f"{name}.state.pt"
+    if done.exists():
+        method, side = checkpoints.load(done, device=device)
+        return method, {"step": int(side["steps"]), "train_s": float(side["wall_time_s"]), "source": "shipped"}
+    if not state_path.exists():
+        raise FileNotFoundError(f"{name!r} has neither a shipped checkpoint ({done}) nor a saved state ({state_path});"
+                                f" start it with: python -m advdis_lessons.tools.pretrain {name} --resume")
+    state = run_state.load(state_path)
+    cfg = cfg if cfg is not None else get_config(name)
+    diff = checkpoints.config_diff(cfg, state["config"])
+    if diff:
+        raise checkpoints.CheckpointError(f"{state_path} holds a run of another config ({'; '.join(diff)})")
+    with run_state.preserved_rng():                          # building the networks draws initial weights
+        method = checkpoints.make_method(cfg, device=device)
+    for key, module in method.modules().items():
+        module.load_state_dict(state["modules"][key])
+    method.train(False)
+    return method, {"step": int(state["step"]), "train_s": float(state["train_s"]), "source": "saved state"}
