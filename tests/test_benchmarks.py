@@ -215,3 +215,33 @@ def test_swap_judge_learns_swaps_as_their_own_class_and_the_model_pays_without_t
     assert all(torch.equal(a, b) for a, b in zip(before_judge, judge.parameters()))
     assert torch.equal(blur, judge.blur.kernel) and all(p.requires_grad for p in judge.parameters())
     assert not all(torch.equal(a, b) for a, b in zip(before_model, method.model.parameters()))
+
+
+def test_tc_check_writes_one_row_per_estimate_and_names_a_missing_checkpoint(tmp_path, capsys):
+    tc_check = load("tc_check")
+    with pytest.raises(SystemExit):
+        tc_check.main(["--models", "no_such_model"])
+    assert "no_such_model" in capsys.readouterr().err
+    out = tmp_path / "tc.csv"
+    assert tc_check.main(["--models", "beta_vae_long", "--n", "200", "--steps", "2", "--course-seeds", "2",
+                          "--out", str(out)]) == 0
+    rows = list(csv.DictReader(out.open()))
+    assert [(r["codes"], r["estimator"], r["seed"]) for r in rows] == [
+        (kind, est, seed) for kind in ("samples", "means")
+        for est, seed in (("gaussian", ""), ("4x256", "0"), ("4x256", "1"), ("6x1000", "0"))]
+    assert all(math.isfinite(float(r["tc"])) for r in rows)
+
+
+def test_tc_check_samples_scatter_around_the_means():
+    tc_check = load("tc_check")
+
+    class Fixed(torch.nn.Module):
+        def encode(self, x):
+            return x[:, :3], torch.full((len(x), 3), math.log(0.25))
+
+    x = torch.randn(4000, 3)
+    enc = tc_check.encoders(Fixed(), seed=0)
+    assert torch.equal(enc["means"](x), x)
+    noise = enc["samples"](x) - x
+    assert abs(float(noise.std()) - 0.5) < 0.02
+    assert torch.equal(tc_check.encoders(Fixed(), seed=0)["samples"](x), x + noise)   # seeded: the same draw again
