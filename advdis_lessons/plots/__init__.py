@@ -1,5 +1,5 @@
 """Figures (``ax=None`` in, axes out): images, traversals and training curves (``core``), sweeps (``sweep``),
-total correlation (``tc``), masking (``masking``) and long runs' metrics over steps (``long_runs``)."""
+total correlation (``tc``), prior matching (``aae``), masking (``masking``) and long runs' metrics over steps (``long_runs``)."""
 from advdis_lessons.plots.core import (
                                        LiveCurves,
                                        decode_probs,
